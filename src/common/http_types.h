@@ -52,3 +52,18 @@ struct HttpResponse {
 };
 
 }  // namespace tracery
+
+#include <optional>
+
+namespace tracery {
+
+// An API module (Jaeger query, Zipkin query, analysis, OTLP/HTTP ingest...).
+// The server offers each request to its handlers in turn; a handler returns
+// nullopt for a path that is not its own. Handle may be called concurrently.
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  virtual std::optional<HttpResponse> Handle(const HttpRequest& req) = 0;
+};
+
+}  // namespace tracery
