@@ -1,0 +1,74 @@
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+
+namespace tracery::server {
+
+void AddServerFlags(CLI::App* app, ServerConfig* c) {
+  app->add_option("--data-dir", c->data_dir, "Directory of the embedded store")->envname("TRACERY_DATA_DIR");
+  app->add_option("--otlp-grpc-addr", c->otlp_grpc_addr, "OTLP/gRPC listen address")
+      ->envname("TRACERY_OTLP_GRPC_ADDR");
+  app->add_option("--otlp-http-addr", c->otlp_http_addr, "OTLP/HTTP listen address")
+      ->envname("TRACERY_OTLP_HTTP_ADDR");
+  app->add_option("--zipkin-addr", c->zipkin_addr, "Zipkin v2 listen address (ingest and read API)")
+      ->envname("TRACERY_ZIPKIN_ADDR");
+  app->add_option("--query-addr", c->query_addr, "Query API and UI listen address")->envname("TRACERY_QUERY_ADDR");
+  app->add_option("--admin-addr", c->admin_addr, "Admin listen address (/metrics, /healthz, /readyz)")
+      ->envname("TRACERY_ADMIN_ADDR");
+  app->add_option("--ui-dir", c->ui_dir, "Directory of the built web UI")->envname("TRACERY_UI_DIR");
+  app->add_option("--max-request-bytes", c->max_request_bytes, "Largest accepted ingest body (413 above)");
+  app->add_option("--retention", c->retention, "How long spans are kept, e.g. 168h, 720h")
+      ->envname("TRACERY_RETENTION");
+  app->add_option("--max-disk-bytes", c->max_disk_bytes, "Delete oldest data above this size; 0 = no cap")
+      ->envname("TRACERY_MAX_DISK_BYTES");
+  app->add_option("--wal-fsync", c->wal_fsync, "always | interval | none")
+      ->check(CLI::IsMember({"always", "interval", "none"}));
+  app->add_option("--wal-fsync-interval-ms", c->wal_fsync_interval_ms, "fsync period with --wal-fsync interval");
+  app->add_option("--memtable-bytes", c->memtable_bytes, "Memory for recent spans before they form a segment");
+  app->add_option("--max-attributes-per-span", c->max_attributes_per_span, "Attributes kept per span");
+  app->add_option("--max-attribute-value-bytes", c->max_attribute_value_bytes,
+                  "Longer attribute values are truncated and marked");
+  app->add_option("--max-spans-per-trace", c->max_spans_per_trace, "Spans returned per trace by the query APIs");
+  app->add_option("--http-workers", c->http_workers, "Threads answering HTTP requests");
+  app->add_option("--log-level", c->log_level, "trace, debug, info, warn, error")->envname("TRACERY_LOG_LEVEL");
+}
+
+std::string DescribeConfig(const ServerConfig& c) {
+  std::string s;
+  auto line = [&](const char* k, const std::string& v) { s += std::string("  ") + k + " = " + v + "\n"; };
+  line("data-dir", c.data_dir);
+  line("otlp-grpc-addr", c.otlp_grpc_addr);
+  line("otlp-http-addr", c.otlp_http_addr);
+  line("zipkin-addr", c.zipkin_addr);
+  line("query-addr", c.query_addr);
+  line("admin-addr", c.admin_addr);
+  line("ui-dir", c.ui_dir.empty() ? "(auto)" : c.ui_dir);
+  line("max-request-bytes", std::to_string(c.max_request_bytes));
+  line("retention", c.retention);
+  line("max-disk-bytes", std::to_string(c.max_disk_bytes));
+  line("wal-fsync", c.wal_fsync + (c.wal_fsync == "interval" ? " (" + std::to_string(c.wal_fsync_interval_ms) + " ms)" : ""));
+  line("memtable-bytes", std::to_string(c.memtable_bytes));
+  line("max-attributes-per-span", std::to_string(c.max_attributes_per_span));
+  line("max-attribute-value-bytes", std::to_string(c.max_attribute_value_bytes));
+  line("max-spans-per-trace", std::to_string(c.max_spans_per_trace));
+  line("http-workers", std::to_string(c.http_workers));
+  return s;
+}
+
+bool SplitHostPort(const std::string& addr, std::string* host, uint16_t* port) {
+  size_t colon = addr.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= addr.size()) return false;
+  std::string h = addr.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  unsigned long p = 0;
+  for (size_t i = colon + 1; i < addr.size(); ++i) {
+    if (addr[i] < '0' || addr[i] > '9') return false;
+    p = p * 10 + (addr[i] - '0');
+    if (p > 65535) return false;
+  }
+  *host = h.empty() ? "0.0.0.0" : h;
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+}  // namespace tracery::server

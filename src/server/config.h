@@ -1,0 +1,56 @@
+// ServerConfig: every setting of the `tracery` binary in one place, with
+// its default, its flag and (for the common ones) its environment variable.
+// Printed at start-up.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace tracery::server {
+
+struct ServerConfig {
+  // --data-dir / TRACERY_DATA_DIR: where the embedded store keeps its files.
+  std::string data_dir = "./data";
+  // Listen addresses (host:port); standard ports are conventions users rely on.
+  std::string otlp_grpc_addr = "0.0.0.0:4317";   // --otlp-grpc-addr / TRACERY_OTLP_GRPC_ADDR
+  std::string otlp_http_addr = "0.0.0.0:4318";   // --otlp-http-addr / TRACERY_OTLP_HTTP_ADDR
+  std::string zipkin_addr = "0.0.0.0:9411";      // --zipkin-addr / TRACERY_ZIPKIN_ADDR
+  std::string query_addr = "0.0.0.0:16686";      // --query-addr / TRACERY_QUERY_ADDR
+  std::string admin_addr = "0.0.0.0:14269";      // --admin-addr / TRACERY_ADMIN_ADDR
+  // --ui-dir / TRACERY_UI_DIR: the built web UI; empty: found next to the binary.
+  std::string ui_dir;
+  // --max-request-bytes: larger ingest bodies are answered 413.
+  uint64_t max_request_bytes = 16ull << 20;
+  // --retention / TRACERY_RETENTION: how long spans are kept (Go duration).
+  std::string retention = "168h";
+  // --max-disk-bytes / TRACERY_MAX_DISK_BYTES: second bound; 0 = none.
+  uint64_t max_disk_bytes = 0;
+  // --wal-fsync: always (every group commit is fsynced before the ack),
+  // interval (fsync every --wal-fsync-interval-ms), none (OS decides).
+  std::string wal_fsync = "always";
+  uint32_t wal_fsync_interval_ms = 100;
+  // --memtable-bytes: memory held by recent, not yet segmented spans.
+  uint64_t memtable_bytes = 128ull << 20;
+  // Ingest limits: values over them are truncated and marked, not dropped.
+  uint32_t max_attributes_per_span = 128;
+  uint32_t max_attribute_value_bytes = 64 * 1024;
+  uint32_t max_spans_per_trace = 100000;  // the query side returns at most this many
+  // Worker threads answering HTTP requests (ingest and query).
+  int http_workers = 8;
+  // --log-level: trace, debug, info, warn, error.
+  std::string log_level = "info";
+};
+
+// Registers every field as a flag (and env var) on `app`.
+void AddServerFlags(CLI::App* app, ServerConfig* config);
+// One line per setting, for the start-up log.
+std::string DescribeConfig(const ServerConfig& config);
+
+// Splits "host:port" (IPv6 as "[::1]:4317"); false when malformed.
+bool SplitHostPort(const std::string& addr, std::string* host, uint16_t* port);
+
+}  // namespace tracery::server

@@ -1,0 +1,260 @@
+#include "server/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace tracery::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      int hi = HexDigit(s[i + 1]), lo = HexDigit(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!qs.empty()) {
+    size_t amp = qs.find('&');
+    std::string_view part = qs.substr(0, amp);
+    qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(PercentDecode(part, true), "");
+    } else {
+      out.emplace_back(PercentDecode(part.substr(0, eq), true), PercentDecode(part.substr(eq + 1), true));
+    }
+  }
+  return out;
+}
+
+HttpResponse JsonError(int http_status, std::string_view message) {
+  return HttpResponse::Json(http_status, "{\"data\":null,\"total\":0,\"limit\":0,\"offset\":0,\"errors\":[{\"code\":" +
+                                             std::to_string(http_status) + ",\"msg\":\"" + JsonEscape(message) +
+                                             "\"}]}");
+}
+
+HttpResponse HttpServer::Dispatch(const std::vector<HttpHandler*>& handlers, const HttpRequest& req) {
+  try {
+    for (HttpHandler* h : handlers) {
+      if (auto resp = h->Handle(req)) return std::move(*resp);
+    }
+    return JsonError(404, "no such endpoint: " + req.method + " " + req.path);
+  } catch (const std::exception& e) {
+    spdlog::error("handler failed on {} {}: {}", req.method, req.path, e.what());
+    return JsonError(500, std::string("internal error: ") + e.what());
+  }
+}
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  std::vector<HttpHandler*> handlers;
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  tcp::acceptor acceptor{ioc};
+  asio::thread_pool workers;
+  std::vector<std::thread> io_threads;
+  std::atomic<size_t> inflight{0};
+  Counters counters;
+  uint16_t bound_port = 0;
+  bool started = false;
+  std::mutex stop_mu;
+
+  Impl(HttpServerOptions o, std::vector<HttpHandler*> h)
+      : options(std::move(o)), handlers(std::move(h)), workers(std::max(1, options.worker_threads)) {}
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+
+  void Start() { Read(); }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(server_->options.idle_timeout_s));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      Close();
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      server_->counters.rejected_too_large++;
+      HttpResponse r = JsonError(413, "request body exceeds the limit of " +
+                                          std::to_string(server_->options.max_body_bytes) + " bytes");
+      Write(std::move(r), /*keep_alive=*/false, 11);
+      return;
+    }
+    if (ec) {
+      server_->counters.bad_requests++;
+      Write(JsonError(400, "malformed HTTP request: " + ec.message()), false, 11);
+      return;
+    }
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    std::string_view target(msg.target().data(), msg.target().size());
+    size_t q = target.find('?');
+    req.path = PercentDecode(target.substr(0, q), false);
+    if (q != std::string_view::npos) req.query = ParseQueryString(target.substr(q + 1));
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req.body = std::move(msg.body());
+    bool keep_alive = msg.keep_alive();
+    unsigned version = msg.version();
+    server_->counters.requests++;
+
+    if (server_->inflight.fetch_add(1) >= server_->options.max_inflight_requests) {
+      server_->inflight.fetch_sub(1);
+      server_->counters.rejected_busy++;
+      HttpResponse r = JsonError(503, "server busy: too many requests in flight; retry later");
+      r.headers.emplace_back("Retry-After", "1");
+      Write(std::move(r), keep_alive, version);
+      return;
+    }
+    asio::post(server_->workers, [self = shared_from_this(), req = std::move(req), keep_alive, version]() mutable {
+      HttpResponse resp = HttpServer::Dispatch(self->server_->handlers, req);
+      self->server_->inflight.fetch_sub(1);
+      asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), keep_alive, version]() mutable {
+        self->Write(std::move(resp), keep_alive, version);
+      });
+    });
+  }
+
+  void Write(HttpResponse r, bool keep_alive, unsigned version) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
+    res->set(http::field::server, "tracery");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec || !res->keep_alive()) {
+        self->Close();
+        return;
+      }
+      self->Read();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer::Impl* server_;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), this)->Start();
+    }
+    if (acceptor.is_open()) Accept();
+  });
+}
+
+HttpServer::HttpServer(HttpServerOptions options, std::vector<HttpHandler*> handlers)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handlers))) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) return Status::InvalidArgument("bad listen address '" + impl_->options.address + "': " + ec.message());
+  tcp::endpoint ep(addr, impl_->options.port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IOError("cannot listen on " + impl_->options.address + ":" + std::to_string(impl_->options.port) +
+                           " for " + impl_->options.name + ": " + ec.message());
+  }
+  impl_->bound_port = impl_->acceptor.local_endpoint().port();
+  impl_->work.emplace(impl_->ioc.get_executor());
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
+    impl_->io_threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->started = true;
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  std::lock_guard<std::mutex> lock(impl_->stop_mu);
+  if (!impl_->started) return;
+  impl_->started = false;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  impl_->workers.join();  // finish requests being handled
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->io_threads) t.join();
+  impl_->io_threads.clear();
+}
+
+uint16_t HttpServer::port() const { return impl_->bound_port; }
+const HttpServer::Counters& HttpServer::counters() const { return impl_->counters; }
+
+}  // namespace tracery::server

@@ -1,0 +1,73 @@
+// HttpServer: an HTTP/1.1 listener (Boost.Beast) that hands each request to
+// a list of HttpHandlers on a worker pool.
+//
+// Network I/O runs on `io_threads` asynchronous threads; handlers run on a
+// separate pool of `worker_threads`, because they may block (an ingest
+// request waits for its write-ahead-log group commit). At most
+// `max_inflight_requests` requests are being handled at once; past that the
+// server answers 503 with Retry-After instead of queueing without bound.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/http_types.h"
+#include "common/json_escape.h"
+#include "common/status.h"
+
+namespace tracery::server {
+
+struct HttpServerOptions {
+  std::string name = "http";        // for logs and metrics, e.g. "otlp-http"
+  std::string address = "0.0.0.0";
+  uint16_t port = 0;                // 0 picks a free port (tests)
+  size_t max_body_bytes = 16 << 20;  // larger bodies are answered 413
+  int io_threads = 1;
+  int worker_threads = 4;
+  size_t max_inflight_requests = 256;
+  uint32_t idle_timeout_s = 60;
+};
+
+class HttpServer {
+ public:
+  // Handlers are not owned and must outlive the server.
+  HttpServer(HttpServerOptions options, std::vector<HttpHandler*> handlers);
+  ~HttpServer();  // Stop()s
+
+  // Binds and starts serving. InvalidArgument/IOError when the address
+  // cannot be bound (e.g. the port is in use).
+  Status Start();
+  // Stops accepting, finishes requests being handled, closes connections.
+  void Stop();
+  uint16_t port() const;  // the bound port (after Start)
+
+  struct Counters {
+    std::atomic<uint64_t> requests{0};
+    std::atomic<uint64_t> rejected_busy{0};
+    std::atomic<uint64_t> rejected_too_large{0};
+    std::atomic<uint64_t> bad_requests{0};
+  };
+  const Counters& counters() const;
+
+  // Routes one request through the handlers (404 when none takes it, 500
+  // when a handler throws). Exposed for tests of routing without sockets.
+  static HttpResponse Dispatch(const std::vector<HttpHandler*>& handlers, const HttpRequest& req);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits "a%20b=c&d" into decoded pairs ("+" is a space). Malformed escapes
+// are kept literally.
+std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs);
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+
+// {"errors":[{"code":N,"msg":"..."}]}-style JSON error body used by every
+// Tracery API that has no protocol-specific error format.
+HttpResponse JsonError(int http_status, std::string_view message);
+
+}  // namespace tracery::server
