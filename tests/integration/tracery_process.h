@@ -1,0 +1,46 @@
+// TraceryProcess: starts the real `tracery` binary on free loopback ports
+// for integration tests, waits until /readyz answers, and stops it with
+// SIGTERM (clean) or SIGKILL (crash).
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace tracery::testing {
+
+struct HttpResult {
+  int status = -1;  // -1: transport error
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// A one-shot HTTP/1.1 request to 127.0.0.1:port.
+HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+uint16_t FreePort();
+
+class TraceryProcess {
+ public:
+  // `data_dir` is kept across Restart()s.
+  TraceryProcess(std::string binary, std::string data_dir, std::vector<std::string> extra_args = {});
+  ~TraceryProcess();
+
+  bool Start();              // false if it did not become ready within 20 s
+  void Stop(int sig = SIGTERM);  // waits for exit
+  int last_exit_status() const { return exit_status_; }
+
+  uint16_t otlp_grpc_port, otlp_http_port, zipkin_port, query_port, admin_port;
+  std::string log_path;
+
+ private:
+  std::string binary_, data_dir_;
+  std::vector<std::string> extra_args_;
+  pid_t pid_ = -1;
+  int exit_status_ = -1;
+};
+
+}  // namespace tracery::testing
