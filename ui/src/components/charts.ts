@@ -36,7 +36,7 @@ export interface ScatterPoint {
 }
 
 export function scatterPlot(points: ScatterPoint[], width: number, height: number): SVGSVGElement {
-  const m = { l: 64, r: 16, t: 12, b: 28 };
+  const m = { l: 64, r: 40, t: 12, b: 28 };
   const root = s('svg', { class: 'chart scatter', width, height, viewBox: `0 0 ${width} ${height}` });
   if (!points.length) return root;
   let x0 = Math.min(...points.map((p) => p.xUs));

@@ -85,7 +85,7 @@ function drawHeatmap(hm: Heatmap, service: string, operation: string): HTMLEleme
     svg.append(s('text', { x: m.l - 6, y: H - m.b - b * ch + 4, class: 'tick', 'text-anchor': 'end' }, formatDurationUs(hm.bucket_bounds_us[b])));
   }
   for (const i of [0, Math.floor(cols / 2), cols - 1]) {
-    svg.append(s('text', { x: m.l + (i + 0.5) * cw, y: H - 6, class: 'tick', 'text-anchor': 'middle' }, formatTimeOfDayUs(hm.columns[i].ts_us)));
+    svg.append(s('text', { x: m.l + (i + 0.5) * cw, y: H - 6, class: 'tick', 'text-anchor': i === cols - 1 ? 'end' : i === 0 ? 'start' : 'middle' }, formatTimeOfDayUs(hm.columns[i].ts_us)));
   }
   const brush = s('rect', { class: 'brush', visibility: 'hidden' });
   svg.append(brush);

@@ -79,7 +79,7 @@ export function mountTimeline(container: HTMLElement, ctx: TraceViewContext): Tr
     }
     const endPct = pctOf(n.endUs);
     barCell.append(
-      h('span', { class: 'tl-dur', style: endPct > 80 ? `right:${100 - pctOf(n.startUs) + 0.5}%` : `left:${endPct + 0.5}%` }, formatDurationUs(n.durationUs)),
+      h('span', { class: endPct > 85 ? 'tl-dur inside' : 'tl-dur', style: endPct > 85 ? `right:${100 - endPct + 0.3}%` : `left:${endPct + 0.5}%` }, formatDurationUs(n.durationUs)),
     );
     return h(
       'div',
