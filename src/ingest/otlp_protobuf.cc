@@ -2,6 +2,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -332,7 +333,12 @@ void EncodeSpan(const model::Span& in, pb_trace::Span* out) {
 }  // namespace
 
 Result<DecodeResult> DecodeOtlpProtobuf(std::string_view body, const IngestLimits& limits) {
-  google::protobuf::Arena arena;
+  // The parsed message takes a few times the wire size; sizing the first
+  // block from the body avoids growing the arena block by block.
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = std::max<size_t>(4096, body.size() * 4);
+  options.max_block_size = std::max<size_t>(options.start_block_size, 8 << 20);
+  google::protobuf::Arena arena(options);
   auto* req = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&arena);
   if (body.size() > static_cast<size_t>(INT32_MAX) ||
       !req->ParseFromArray(body.data(), static_cast<int>(body.size()))) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <google/protobuf/arena.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -81,7 +82,11 @@ model::SpanKind KindOf(zipkin::proto3::Span::Kind kind) {
 }  // namespace
 
 Result<DecodeResult> DecodeZipkinProto(std::string_view body, const IngestLimits& limits) {
-  google::protobuf::Arena arena;
+  // Sized from the body so the arena does not grow block by block.
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = std::max<size_t>(4096, body.size() * 4);
+  options.max_block_size = std::max<size_t>(options.start_block_size, 8 << 20);
+  google::protobuf::Arena arena(options);
   auto* list = google::protobuf::Arena::CreateMessage<zipkin::proto3::ListOfSpans>(&arena);
   if (body.size() > static_cast<size_t>(INT_MAX) || !list->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return Status::InvalidArgument("body is not a valid zipkin.proto3.ListOfSpans protobuf (" +
