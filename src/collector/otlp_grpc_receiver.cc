@@ -16,7 +16,9 @@ class TraceServiceImpl final : public otlp::TraceService::Service {
 
   grpc::Status Export(grpc::ServerContext* ctx, const otlp::ExportTraceServiceRequest* req,
                       otlp::ExportTraceServiceResponse* resp) override {
-    ingest::DecodeResult d = ingest::ConvertOtlp(*req, limits_);
+    auto converted = ingest::ConvertOtlp(*req, limits_);
+    if (!converted.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, converted.status().message());
+    ingest::DecodeResult& d = converted.value();
     if (d.batch.spans.empty() && d.rejected_spans > 0) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "every span was rejected: " + d.rejection_message);
     }

@@ -11,7 +11,12 @@
 
 #include "collector/span_pipeline.h"
 #include "common/status.h"
-#include "ingest/decoders.h"
+#include "ingest/decode_result.h"
+#include "ingest/gzip.h"
+#include "ingest/otlp_json.h"
+#include "ingest/otlp_protobuf.h"
+#include "ingest/zipkin_json.h"
+#include "ingest/zipkin_proto.h"
 
 namespace tracery::collector {
 

@@ -67,7 +67,7 @@ std::optional<HttpResponse> OtlpHttpReceiver::Handle(const HttpRequest& req) {
                          false);
   }
   std::string scratch;
-  auto body = DecodeContentEncoding(req, max_body_bytes_, &scratch);
+  auto body = DecodeContentEncoding(req, limits_.max_decompressed_bytes, &scratch);
   if (!body.ok()) return OtlpHttpError(body.status().HttpStatus(), 3, body.status().message(), json);
 
   auto decoded = json ? ingest::DecodeOtlpJson(*body, limits_) : ingest::DecodeOtlpProtobuf(*body, limits_);

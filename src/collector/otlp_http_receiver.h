@@ -10,7 +10,12 @@
 
 #include "collector/span_pipeline.h"
 #include "common/http_types.h"
-#include "ingest/decoders.h"
+#include "ingest/decode_result.h"
+#include "ingest/gzip.h"
+#include "ingest/otlp_json.h"
+#include "ingest/otlp_protobuf.h"
+#include "ingest/zipkin_json.h"
+#include "ingest/zipkin_proto.h"
 
 namespace tracery::collector {
 

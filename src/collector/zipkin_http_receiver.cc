@@ -23,7 +23,7 @@ std::optional<HttpResponse> ZipkinHttpReceiver::Handle(const HttpRequest& req) {
   const std::string* ct = req.Header("content-type");
   bool proto = ct && (ct->rfind("application/x-protobuf", 0) == 0 || ct->rfind("application/protobuf", 0) == 0);
   std::string scratch;
-  auto body = DecodeContentEncoding(req, max_body_bytes_, &scratch);
+  auto body = DecodeContentEncoding(req, limits_.max_decompressed_bytes, &scratch);
   if (!body.ok()) return Text(body.status().HttpStatus(), body.status().message() + "\n");
   auto decoded = proto ? ingest::DecodeZipkinProto(*body, limits_) : ingest::DecodeZipkinJson(*body, limits_);
   if (!decoded.ok()) return Text(400, "malformed Zipkin v2 spans: " + decoded.status().message() + "\n");

@@ -26,7 +26,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ingest/decoders.h"
+#include "ingest/otlp_protobuf.h"
 #include "loadgen/trace_synthesizer.h"
 
 namespace beast = boost::beast;

@@ -1,0 +1,188 @@
+#include "server/all_in_one.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "collector/otlp_grpc_receiver.h"
+#include "collector/otlp_http_receiver.h"
+#include "collector/span_pipeline.h"
+#include "collector/zipkin_http_receiver.h"
+#include "common/metrics_registry.h"
+#include "query/jaeger_api.h"
+#include "query/jaeger_v3_api.h"
+#include "query/search_params.h"
+#include "query/zipkin_api.h"
+#include "server/admin_handler.h"
+#include "server/http_server.h"
+#include "server/static_files.h"
+#include "storage/embedded_store.h"
+
+namespace tracery::server {
+
+namespace {
+
+uint64_t NowNanos() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+// The built UI: --ui-dir, else ui/dist next to the binary's source tree
+// (build/tracery → ../ui/dist), else ./ui/dist.
+std::filesystem::path FindUiDir(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      if (std::filesystem::exists(dir / "ui" / "dist" / "index.html", ec)) return dir / "ui" / "dist";
+    }
+  }
+  return std::filesystem::current_path(ec) / "ui" / "dist";
+}
+
+Result<HttpServerOptions> ListenOptions(const std::string& name, const std::string& addr, const ServerConfig& c) {
+  HttpServerOptions o;
+  o.name = name;
+  if (!SplitHostPort(addr, &o.address, &o.port)) {
+    return Status::InvalidArgument("--" + name + "-addr: expected host:port, got '" + addr + "'");
+  }
+  o.max_body_bytes = c.max_request_bytes;
+  o.worker_threads = c.http_workers;
+  return o;
+}
+
+}  // namespace
+
+struct AllInOne::Impl {
+  ServerConfig config;
+  MetricsRegistry& metrics = MetricsRegistry::Global();
+  std::unique_ptr<storage::EmbeddedStore> store;
+  std::unique_ptr<collector::SpanPipeline> pipeline;
+  std::unique_ptr<collector::OtlpHttpReceiver> otlp_http;
+  std::unique_ptr<collector::ZipkinHttpReceiver> zipkin_ingest;
+  std::unique_ptr<collector::OtlpGrpcReceiver> otlp_grpc;
+  std::unique_ptr<query::JaegerApi> jaeger;
+  std::unique_ptr<query::JaegerV3Api> jaeger_v3;
+  std::unique_ptr<query::ZipkinApi> zipkin_query;
+  std::unique_ptr<StaticFiles> ui;
+  std::unique_ptr<AdminHandler> admin;
+  std::vector<std::unique_ptr<HttpServer>> servers;
+  HttpServer* otlp_http_server = nullptr;
+  HttpServer* zipkin_server = nullptr;
+  HttpServer* query_server = nullptr;
+  HttpServer* admin_server = nullptr;
+
+  Result<HttpServer*> Listen(const std::string& name, const std::string& addr, std::vector<HttpHandler*> handlers) {
+    auto opts = ListenOptions(name, addr, config);
+    if (!opts.ok()) return opts.status();
+    auto server = std::make_unique<HttpServer>(*opts, std::move(handlers));
+    TRACERY_RETURN_IF_ERROR(server->Start());
+    servers.push_back(std::move(server));
+    return servers.back().get();
+  }
+};
+
+AllInOne::AllInOne(ServerConfig config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+
+AllInOne::~AllInOne() { Stop(); }
+
+Status AllInOne::Start() {
+  Impl& m = *impl_;
+  const ServerConfig& c = m.config;
+
+  auto retention = query::ParseDuration(c.retention);
+  if (!retention.ok()) return Status::InvalidArgument("--retention: " + retention.status().message());
+
+  storage::EmbeddedStoreOptions so;
+  so.data_dir = c.data_dir;
+  so.wal_sync = c.wal_fsync == "always"     ? storage::WalSyncPolicy::kGroupCommit
+                : c.wal_fsync == "interval" ? storage::WalSyncPolicy::kInterval
+                                            : storage::WalSyncPolicy::kNone;
+  so.wal_sync_interval_ms = c.wal_fsync_interval_ms;
+  so.memtable_max_bytes = c.memtable_bytes;
+  so.retention_period_ns = *retention;
+  so.max_disk_bytes = c.max_disk_bytes;
+  auto t0 = std::chrono::steady_clock::now();
+  auto store = storage::EmbeddedStore::Open(so);
+  if (!store.ok()) return Status(store.status().code(), "opening the store in " + c.data_dir + ": " + store.status().message());
+  m.store = std::move(store).value();
+  spdlog::info("embedded store open in {} ({:.0f} ms, WAL replayed)", c.data_dir,
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+
+  ingest::IngestLimits limits;
+  limits.max_attributes_per_span = c.max_attributes_per_span;
+  limits.max_attribute_value_bytes = c.max_attribute_value_bytes;
+  m.pipeline = std::make_unique<collector::SpanPipeline>(m.store.get(), &m.metrics);
+
+  query::QueryApiOptions qo;
+  qo.max_spans_per_trace = c.max_spans_per_trace;
+  m.jaeger = std::make_unique<query::JaegerApi>(*m.store, NowNanos, qo);
+  m.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*m.store, NowNanos, qo);
+  m.zipkin_query = std::make_unique<query::ZipkinApi>(*m.store, NowNanos, qo);
+  m.otlp_http = std::make_unique<collector::OtlpHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
+  m.zipkin_ingest = std::make_unique<collector::ZipkinHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
+  auto ui_dir = FindUiDir(c.ui_dir);
+  m.ui = std::make_unique<StaticFiles>(ui_dir);
+  if (!m.ui->available()) spdlog::warn("web UI not found in {}: build it with scripts/build", ui_dir.string());
+  m.admin = std::make_unique<AdminHandler>(&m.metrics);
+
+  m.metrics.AddGauge("tracery_store_spans", "Spans held by the store", [s = m.store.get()] {
+    return static_cast<double>(s->Stats().spans_stored);
+  });
+  m.metrics.AddGauge("tracery_store_disk_bytes", "Bytes the store uses on disk", [s = m.store.get()] {
+    return static_cast<double>(s->Stats().bytes_on_disk);
+  });
+
+  auto fail = [&](Status st) {
+    Stop();
+    return st;
+  };
+  auto admin = m.Listen("admin", c.admin_addr, {m.admin.get()});
+  if (!admin.ok()) return fail(admin.status());
+  m.admin_server = *admin;
+  auto otlp_http = m.Listen("otlp-http", c.otlp_http_addr, {m.otlp_http.get()});
+  if (!otlp_http.ok()) return fail(otlp_http.status());
+  m.otlp_http_server = *otlp_http;
+  auto zipkin = m.Listen("zipkin", c.zipkin_addr, {m.zipkin_ingest.get(), m.zipkin_query.get()});
+  if (!zipkin.ok()) return fail(zipkin.status());
+  m.zipkin_server = *zipkin;
+  auto query = m.Listen("query", c.query_addr, {m.jaeger_v3.get(), m.jaeger.get(), m.ui.get()});
+  if (!query.ok()) return fail(query.status());
+  m.query_server = *query;
+
+  collector::OtlpGrpcOptions go;
+  go.address = c.otlp_grpc_addr;
+  go.max_receive_message_bytes = c.max_request_bytes;
+  m.otlp_grpc = std::make_unique<collector::OtlpGrpcReceiver>(m.pipeline.get(), limits, go);
+  if (auto st = m.otlp_grpc->Start(); !st.ok()) return fail(st);
+
+  m.admin->SetReady(true);
+  spdlog::info("ready: OTLP gRPC {}, OTLP HTTP {}, Zipkin {}, query+UI {}, admin {}", c.otlp_grpc_addr,
+               c.otlp_http_addr, c.zipkin_addr, c.query_addr, c.admin_addr);
+  return Status::Ok();
+}
+
+void AllInOne::Stop() {
+  Impl& m = *impl_;
+  if (m.admin) m.admin->SetReady(false);
+  if (m.otlp_grpc) m.otlp_grpc->Stop();
+  for (auto& s : m.servers) s->Stop();
+  m.servers.clear();
+  m.otlp_http_server = m.zipkin_server = m.query_server = m.admin_server = nullptr;
+  if (m.store) {
+    if (auto st = m.store->Flush(); !st.ok()) spdlog::error("flushing the store: {}", st.ToString());
+    m.store.reset();
+  }
+}
+
+uint16_t AllInOne::otlp_http_port() const { return impl_->otlp_http_server ? impl_->otlp_http_server->port() : 0; }
+int AllInOne::otlp_grpc_port() const { return impl_->otlp_grpc ? impl_->otlp_grpc->port() : 0; }
+uint16_t AllInOne::zipkin_port() const { return impl_->zipkin_server ? impl_->zipkin_server->port() : 0; }
+uint16_t AllInOne::query_port() const { return impl_->query_server ? impl_->query_server->port() : 0; }
+uint16_t AllInOne::admin_port() const { return impl_->admin_server ? impl_->admin_server->port() : 0; }
+
+}  // namespace tracery::server

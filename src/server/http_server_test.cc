@@ -1,0 +1,118 @@
+#include "server/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <thread>
+
+namespace tracery::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+
+class EchoHandler : public HttpHandler {
+ public:
+  std::optional<HttpResponse> Handle(const HttpRequest& req) override {
+    if (req.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (req.path == "/throw") throw std::runtime_error("boom");
+    if (req.path != "/echo" && req.path != "/slow") return std::nullopt;
+    std::string out = req.method + " " + req.path;
+    for (const auto& [k, v] : req.query) out += " " + k + "=" + v;
+    if (const auto* h = req.Header("x-test")) out += " header=" + *h;
+    out += " body=" + req.body;
+    HttpResponse r;
+    r.content_type = "text/plain";
+    r.body = out;
+    return r;
+  }
+};
+
+std::pair<int, std::string> Call(uint16_t port, const std::string& method, const std::string& target,
+                                 const std::string& body = "") {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "x");
+  req.set("X-Test", "yes");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  beast::error_code ec;
+  http::read(stream, buf, res, ec);
+  if (ec) return {-1, ec.message()};
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
+TEST(ParseQueryStringTest, DecodesPercentAndPlusAndKeepsRepeats) {
+  auto q = ParseQueryString("service=my%20svc&tag=a%3Ab&tag=c+d&flag&=x");
+  ASSERT_EQ(q.size(), 5u);
+  EXPECT_EQ(q[0], std::make_pair(std::string("service"), std::string("my svc")));
+  EXPECT_EQ(q[1].second, "a:b");
+  EXPECT_EQ(q[2].second, "c d");
+  EXPECT_EQ(q[3], std::make_pair(std::string("flag"), std::string("")));
+  EXPECT_EQ(PercentDecode("%zz%4", false), "%zz%4") << "malformed escapes are kept literally";
+}
+
+TEST(HttpServerTest, RoutesRequestsAndAnswers404ForUnknownPaths) {
+  EchoHandler h;
+  HttpServer server(HttpServerOptions{.address = "127.0.0.1"}, {&h});
+  ASSERT_TRUE(server.Start().ok());
+  auto [status, body] = Call(server.port(), "POST", "/echo?a=1&b=x%2Fy", "payload");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body, "POST /echo a=1 b=x/y header=yes body=payload");
+  auto [s404, b404] = Call(server.port(), "GET", "/nope");
+  EXPECT_EQ(s404, 404);
+  EXPECT_NE(b404.find("no such endpoint"), std::string::npos);
+  auto [s500, b500] = Call(server.port(), "GET", "/throw");
+  EXPECT_EQ(s500, 500) << "a throwing handler is answered, not a crash";
+}
+
+TEST(HttpServerTest, OversizedBodyIs413) {
+  EchoHandler h;
+  HttpServerOptions o;
+  o.address = "127.0.0.1";
+  o.max_body_bytes = 1024;
+  HttpServer server(o, {&h});
+  ASSERT_TRUE(server.Start().ok());
+  auto [status, body] = Call(server.port(), "POST", "/echo", std::string(4096, 'x'));
+  EXPECT_EQ(status, 413);
+  EXPECT_NE(body.find("1024"), std::string::npos);
+  EXPECT_EQ(server.counters().rejected_too_large.load(), 1u);
+}
+
+TEST(HttpServerTest, BeyondMaxInflightRequestsAnswers503InsteadOfQueueing) {
+  EchoHandler h;
+  HttpServerOptions o;
+  o.address = "127.0.0.1";
+  o.max_inflight_requests = 1;
+  o.worker_threads = 1;
+  HttpServer server(o, {&h});
+  ASSERT_TRUE(server.Start().ok());
+  std::thread slow([&] { EXPECT_EQ(Call(server.port(), "GET", "/slow").first, 200); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Call(server.port(), "GET", "/echo").first, 503);
+  slow.join();
+  EXPECT_EQ(Call(server.port(), "GET", "/echo").first, 200) << "capacity returns once the slow request ends";
+}
+
+TEST(HttpServerTest, PortInUseIsAnError) {
+  EchoHandler h;
+  HttpServer a(HttpServerOptions{.address = "127.0.0.1"}, {&h});
+  ASSERT_TRUE(a.Start().ok());
+  HttpServerOptions o;
+  o.address = "127.0.0.1";
+  o.port = a.port();
+  HttpServer b(o, {&h});
+  Status st = b.Start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(std::to_string(a.port())), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tracery::server
