@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 
+#include "analysis/analysis_api.h"
+#include "analysis/span_metrics.h"
 #include "collector/otlp_grpc_receiver.h"
 #include "collector/otlp_http_receiver.h"
 #include "collector/span_pipeline.h"
@@ -61,6 +63,8 @@ struct AllInOne::Impl {
   ServerConfig config;
   MetricsRegistry& metrics = MetricsRegistry::Global();
   std::unique_ptr<storage::EmbeddedStore> store;
+  std::unique_ptr<analysis::SpanMetricsAggregator> span_metrics;
+  std::unique_ptr<analysis::AnalysisApi> analysis_api;
   std::unique_ptr<collector::SpanPipeline> pipeline;
   std::unique_ptr<collector::OtlpHttpReceiver> otlp_http;
   std::unique_ptr<collector::ZipkinHttpReceiver> zipkin_ingest;
@@ -118,6 +122,21 @@ Status AllInOne::Start() {
   limits.max_attribute_value_bytes = c.max_attribute_value_bytes;
   m.pipeline = std::make_unique<collector::SpanPipeline>(m.store.get(), &m.metrics);
 
+  analysis::SpanMetricsOptions mo;
+  mo.dir = (std::filesystem::path(c.data_dir) / "metrics").string();
+  mo.retention_ns = *retention;
+  auto span_metrics = analysis::SpanMetricsAggregator::Open(mo);
+  if (!span_metrics.ok()) return Status(span_metrics.status().code(), "opening span metrics: " + span_metrics.status().message());
+  m.span_metrics = std::move(span_metrics).value();
+  m.pipeline->AddObserver([agg = m.span_metrics.get()](const model::SpanBatch& b) { agg->Observe(b); });
+  analysis::AnalysisApiOptions ao;
+  ao.metrics = m.span_metrics.get();
+  ao.store = m.store.get();
+  ao.parse_search = query::ParseTraceQuery;
+  ao.clock_ns = NowNanos;
+  ao.max_spans_per_trace = c.max_spans_per_trace;
+  m.analysis_api = std::make_unique<analysis::AnalysisApi>(ao);
+
   query::QueryApiOptions qo;
   qo.max_spans_per_trace = c.max_spans_per_trace;
   m.jaeger = std::make_unique<query::JaegerApi>(*m.store, NowNanos, qo);
@@ -150,7 +169,7 @@ Status AllInOne::Start() {
   auto zipkin = m.Listen("zipkin", c.zipkin_addr, {m.zipkin_ingest.get(), m.zipkin_query.get()});
   if (!zipkin.ok()) return fail(zipkin.status());
   m.zipkin_server = *zipkin;
-  auto query = m.Listen("query", c.query_addr, {m.jaeger_v3.get(), m.jaeger.get(), m.ui.get()});
+  auto query = m.Listen("query", c.query_addr, {m.jaeger_v3.get(), m.jaeger.get(), m.analysis_api.get(), m.ui.get()});
   if (!query.ok()) return fail(query.status());
   m.query_server = *query;
 
@@ -176,6 +195,10 @@ void AllInOne::Stop() {
   if (m.store) {
     if (auto st = m.store->Flush(); !st.ok()) spdlog::error("flushing the store: {}", st.ToString());
     m.store.reset();
+  }
+  if (m.span_metrics) {
+    if (auto st = m.span_metrics->FlushAll(); !st.ok()) spdlog::error("flushing span metrics: {}", st.ToString());
+    m.span_metrics.reset();
   }
 }
 
