@@ -241,4 +241,11 @@ AssembledTrace AssembleTrace(model::SpanBatch raw, const AssemblyOptions& option
   return out;
 }
 
+Result<AssembledTrace> LoadAssembledTrace(storage::SpanStore& store, const model::TraceId& id,
+                                          const AssemblyOptions& options) {
+  auto raw = store.GetTrace(id, options.max_spans_per_trace + 1);
+  if (!raw.ok()) return raw.status();
+  return AssembleTrace(std::move(raw).value(), options);
+}
+
 }  // namespace tracery::query

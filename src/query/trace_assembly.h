@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "model/span.h"
+#include "storage/span_store.h"
 
 namespace tracery::query {
 
@@ -69,6 +71,11 @@ struct AssembledTrace {
 // with a warning. Cost is O(n log n) in the span count; no recursion, so a
 // 100,000-span chain is safe.
 AssembledTrace AssembleTrace(model::SpanBatch raw, const AssemblyOptions& options);
+
+// GetTrace(id, max_spans_per_trace + 1) then AssembleTrace. NotFound (and
+// any other store error) passes through unchanged.
+Result<AssembledTrace> LoadAssembledTrace(storage::SpanStore& store, const model::TraceId& id,
+                                          const AssemblyOptions& options);
 
 // "-12.3ms", "0.5ms", "1500ms": a signed nanosecond delta in milliseconds
 // with up to six decimals and no trailing zeros.
