@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <set>
 
 #include "query/search_params.h"
@@ -104,13 +103,6 @@ void AppendSpan(const AssembledTrace& t, size_t i, std::string_view trace_id_hex
   }
   w.EndObject();
 }
-
-// Writes the traces found by a search, stopping at the span budget or the
-// deadline; explanations of anything left out go to `warnings`.
-struct SearchOutcome {
-  size_t traces_written = 0;
-  std::vector<std::string> warnings;
-};
 
 Result<model::TraceId> ParseTraceIdParam(std::string_view name, std::string_view hex) {
   auto id = model::TraceId::FromHex(hex);
@@ -298,7 +290,6 @@ HttpResponse JaegerApi::Trace(std::string_view id_hex) {
 }
 
 HttpResponse JaegerApi::Traces(const HttpRequest& req) {
-  const auto started = std::chrono::steady_clock::now();
   // Explicit ids (Jaeger's traceID=...&traceID=...) skip the search.
   std::vector<model::TraceId> ids;
   std::string next_cursor;
@@ -321,33 +312,13 @@ HttpResponse JaegerApi::Traces(const HttpRequest& req) {
   JsonWriter w(&body);
   BeginEnvelope(w);
   w.BeginArray();
-  size_t written = 0, spans_left = options_.max_spans_per_search;
-  std::vector<std::string> warnings;
-  for (size_t k = 0; k < ids.size(); ++k) {
-    const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::steady_clock::now() - started).count();
-    if (static_cast<uint64_t>(elapsed_ms) >= options_.timeout_ms) {
-      warnings.push_back("search timed out after " + std::to_string(elapsed_ms) + " ms; " +
-                         std::to_string(ids.size() - k) + " traces not shown");
-      break;
-    }
-    if (spans_left == 0) {
-      warnings.push_back("response span limit of " + std::to_string(options_.max_spans_per_search) +
-                         " reached; " + std::to_string(ids.size() - k) + " traces not shown");
-      break;
-    }
-    AssemblyOptions ao{std::min(options_.max_spans_per_trace, spans_left), options_.adjust_clock_skew};
-    auto trace = LoadAssembledTrace(store_, ids[k], ao);
-    if (!trace.ok()) {
-      // A trace that expired between search and load is simply left out.
-      if (trace.status().code() != Status::Code::kNotFound)
-        warnings.push_back("trace " + ids[k].ToHex() + ": " + trace.status().message());
-      continue;
-    }
-    spans_left -= trace->batch.spans.size();
-    AppendJaegerTrace(*trace, w);
-    ++written;
-  }
+  size_t written = 0;
+  AssemblyOptions ao{options_.max_spans_per_trace, options_.adjust_clock_skew};
+  const std::vector<std::string> warnings = LoadAssembledTraces(
+      store_, ids, ao, options_.max_spans_per_search, options_.timeout_ms, [&](const AssembledTrace& t) {
+        AppendJaegerTrace(t, w);
+        ++written;
+      });
   w.EndArray();
   w.FieldUint("total", written).FieldInt("limit", 0).FieldInt("offset", 0).Key("errors").Null();
   if (!next_cursor.empty()) w.Field("nextCursor", next_cursor);

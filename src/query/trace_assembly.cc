@@ -1,6 +1,7 @@
 #include "query/trace_assembly.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <unordered_map>
@@ -246,6 +247,40 @@ Result<AssembledTrace> LoadAssembledTrace(storage::SpanStore& store, const model
   auto raw = store.GetTrace(id, options.max_spans_per_trace + 1);
   if (!raw.ok()) return raw.status();
   return AssembleTrace(std::move(raw).value(), options);
+}
+
+std::vector<std::string> LoadAssembledTraces(storage::SpanStore& store, const std::vector<model::TraceId>& ids,
+                                             const AssemblyOptions& options, size_t max_spans_total,
+                                             uint64_t timeout_ms,
+                                             const std::function<void(const AssembledTrace&)>& emit) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> notes;
+  size_t spans_left = max_spans_total;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const auto elapsed_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    if (static_cast<uint64_t>(elapsed_ms) >= timeout_ms) {
+      notes.push_back("timed out after " + std::to_string(elapsed_ms) + " ms; " + std::to_string(ids.size() - k) +
+                      " traces not shown");
+      break;
+    }
+    if (spans_left == 0) {
+      notes.push_back("response span limit of " + std::to_string(max_spans_total) + " reached; " +
+                      std::to_string(ids.size() - k) + " traces not shown");
+      break;
+    }
+    AssemblyOptions per_trace = options;
+    per_trace.max_spans_per_trace = std::min(options.max_spans_per_trace, spans_left);
+    auto trace = LoadAssembledTrace(store, ids[k], per_trace);
+    if (!trace.ok()) {
+      if (trace.status().code() != Status::Code::kNotFound)
+        notes.push_back("trace " + ids[k].ToHex() + ": " + trace.status().message());
+      continue;
+    }
+    spans_left -= trace->batch.spans.size();
+    emit(*trace);
+  }
+  return notes;
 }
 
 }  // namespace tracery::query

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,17 @@ AssembledTrace AssembleTrace(model::SpanBatch raw, const AssemblyOptions& option
 // any other store error) passes through unchanged.
 Result<AssembledTrace> LoadAssembledTrace(storage::SpanStore& store, const model::TraceId& id,
                                           const AssemblyOptions& options);
+
+// Loads and assembles each trace of `ids` in order, calling `emit` with each,
+// within a response-wide budget: at most `max_spans_total` spans over all
+// traces (the trace that crosses it is truncated, later ones are skipped)
+// and `timeout_ms` of wall time. Traces not found are skipped silently (they
+// expired between search and load). Returns human-readable notes on
+// anything left out; empty when every trace was emitted in full.
+std::vector<std::string> LoadAssembledTraces(storage::SpanStore& store, const std::vector<model::TraceId>& ids,
+                                             const AssemblyOptions& options, size_t max_spans_total,
+                                             uint64_t timeout_ms,
+                                             const std::function<void(const AssembledTrace&)>& emit);
 
 // "-12.3ms", "0.5ms", "1500ms": a signed nanosecond delta in milliseconds
 // with up to six decimals and no trailing zeros.
