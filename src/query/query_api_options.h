@@ -19,8 +19,13 @@ struct QueryApiOptions {
   uint64_t timeout_ms = 10'000;
   // Jaeger-style clock-skew correction of assembled traces.
   bool adjust_clock_skew = true;
-  // Autocomplete (Zipkin) scans at most this many recent traces.
-  size_t autocomplete_max_traces = 200;
+  // Zipkin's autocompleteKeys/autocompleteValues and remoteServices read
+  // recent spans with SpanStore::ScanSpans over the last
+  // `recent_scan_window_ns`, stopping after `recent_scan_max_spans` spans;
+  // at most `recent_max_values` distinct values are returned.
+  uint64_t recent_scan_window_ns = 3600ULL * 1'000'000'000ULL;
+  size_t recent_scan_max_spans = 100'000;
+  size_t recent_max_values = 1000;
 };
 
 }  // namespace tracery::query
