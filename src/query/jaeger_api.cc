@@ -157,16 +157,19 @@ void AppendJaegerTrace(const AssembledTrace& t, JsonWriter& w) {
     }
     return process_of_resource[res] = found;
   };
+  // Process ids are built once per process, not once per span.
+  std::vector<std::string> process_ids;
   w.BeginObject().Field("traceID", trace_id_hex).Key("spans").BeginArray();
   for (size_t i = 0; i < t.batch.spans.size(); ++i) {
-    const int32_t p = process_for(t.batch.spans[i].resource_index);
-    AppendSpan(t, i, trace_id_hex, "p" + std::to_string(p + 1), w);
+    const auto p = static_cast<size_t>(process_for(t.batch.spans[i].resource_index));
+    while (process_ids.size() <= p) process_ids.push_back("p" + std::to_string(process_ids.size() + 1));
+    AppendSpan(t, i, trace_id_hex, process_ids[p], w);
   }
   w.EndArray();
   w.Key("processes").BeginObject();
   for (size_t p = 0; p < process_resources.size(); ++p) {
     const model::Resource& r = t.batch.resources[process_resources[p]];
-    w.Key("p" + std::to_string(p + 1)).BeginObject().Field("serviceName", r.ServiceName());
+    w.Key(process_ids[p]).BeginObject().Field("serviceName", r.ServiceName());
     w.Key("tags").BeginArray();
     for (const auto& kv : r.attributes)
       if (kv.key != model::keys::kServiceName) AppendAttributeTag(w, kv);

@@ -244,7 +244,9 @@ AssembledTrace AssembleTrace(model::SpanBatch raw, const AssemblyOptions& option
 
 Result<AssembledTrace> LoadAssembledTrace(storage::SpanStore& store, const model::TraceId& id,
                                           const AssemblyOptions& options) {
-  auto raw = store.GetTrace(id, options.max_spans_per_trace + 1);
+  // One more than the limit, so a trace over it is recognised and flagged.
+  const size_t ask = options.max_spans_per_trace == SIZE_MAX ? SIZE_MAX : options.max_spans_per_trace + 1;
+  auto raw = store.GetTrace(id, ask);
   if (!raw.ok()) return raw.status();
   return AssembleTrace(std::move(raw).value(), options);
 }

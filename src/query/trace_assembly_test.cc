@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "query/testing/memory_span_store.h"
+
 namespace tracery::query {
 namespace {
 
@@ -201,6 +203,27 @@ TEST(TraceAssemblyTest, DeepChainOfHundredThousandSpansDoesNotRecurse) {
   auto t = AssembleTrace(std::move(b.batch_), {.max_spans_per_trace = 200'000});
   ASSERT_EQ(t.spans.size(), 100'000u);
   EXPECT_EQ(t.spans.back().depth, 99'999u);
+}
+
+TEST(LoadAssembledTraceTest, FlagsTruncationOnlyWhenTheStoreHasMore) {
+  TraceBuilder b;
+  for (uint64_t i = 1; i <= 3; ++i) b.Add("a", i, i == 1 ? 0 : 1, SpanKind::kInternal, i, 10);
+  testing::MemorySpanStore store;
+  ASSERT_TRUE(store.Write(b.batch_).ok());
+  const auto id = model::TraceId::FromHighLow(1, 2);
+  auto exact = LoadAssembledTrace(store, id, {.max_spans_per_trace = 3});
+  ASSERT_TRUE(exact.ok());
+  EXPECT_FALSE(exact->truncated);
+  EXPECT_EQ(exact->spans.size(), 3u);
+  auto cut = LoadAssembledTrace(store, id, {.max_spans_per_trace = 2});
+  ASSERT_TRUE(cut.ok());
+  EXPECT_TRUE(cut->truncated);
+  EXPECT_EQ(cut->spans.size(), 2u);
+  auto unlimited = LoadAssembledTrace(store, id, {.max_spans_per_trace = SIZE_MAX});
+  ASSERT_TRUE(unlimited.ok());
+  EXPECT_EQ(unlimited->spans.size(), 3u);
+  auto missing = LoadAssembledTrace(store, model::TraceId::FromHighLow(0, 99), {});
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
 }
 
 TEST(FormatDeltaMsTest, Formats) {
