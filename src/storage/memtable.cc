@@ -1,0 +1,163 @@
+#include "storage/memtable.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "storage/span_codec.h"
+
+namespace tracery::storage {
+namespace {
+
+size_t AttributesBytes(const model::Attributes& attrs) {
+  size_t n = attrs.capacity() * sizeof(model::KeyValue);
+  for (const auto& kv : attrs) {
+    n += kv.key.size() + kv.value.str.size();
+    if (!kv.value.array.empty() || !kv.value.map.empty()) {
+      n += kv.value.array.size() * sizeof(model::AnyValue) + AttributesBytes(kv.value.map);
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+size_t ApproximateSpanBytes(const model::Span& s) {
+  size_t n = sizeof(model::Span) + s.name.size() + s.trace_state.size() + s.status_message.size() +
+             AttributesBytes(s.attributes);
+  for (const auto& e : s.events) n += sizeof(e) + e.name.size() + AttributesBytes(e.attributes);
+  for (const auto& l : s.links) n += sizeof(l) + l.trace_state.size() + AttributesBytes(l.attributes);
+  return n;
+}
+
+uint32_t Memtable::InternResource(const model::Resource& r) {
+  scratch_.clear();
+  EncodeAttributes(r.attributes, &scratch_);
+  PutVarint(&scratch_, r.dropped_attributes_count);
+  scratch_.append(r.schema_url);
+  auto [it, inserted] = resource_ids_.try_emplace(scratch_, static_cast<uint32_t>(resources_.size()));
+  if (inserted) {
+    resources_.push_back(r);
+    bytes_ += scratch_.size() * 3;
+  }
+  return it->second;
+}
+
+uint32_t Memtable::InternScope(const model::Scope& s) {
+  scratch_.clear();
+  PutLengthPrefixed(&scratch_, s.name);
+  PutLengthPrefixed(&scratch_, s.version);
+  EncodeAttributes(s.attributes, &scratch_);
+  PutVarint(&scratch_, s.dropped_attributes_count);
+  scratch_.append(s.schema_url);
+  auto [it, inserted] = scope_ids_.try_emplace(scratch_, static_cast<uint32_t>(scopes_.size()));
+  if (inserted) {
+    scopes_.push_back(s);
+    bytes_ += scratch_.size() * 3;
+  }
+  return it->second;
+}
+
+void Memtable::Add(const model::SpanBatch& batch) {
+  std::unique_lock lock(mu_);
+  uint32_t res_map[16];
+  uint32_t scope_map[16];
+  std::vector<uint32_t> res_big, scope_big;  // only for batches with many resources
+  uint32_t* rm = res_map;
+  uint32_t* sm = scope_map;
+  if (batch.resources.size() > 16) {
+    res_big.resize(batch.resources.size());
+    rm = res_big.data();
+  }
+  if (batch.scopes.size() > 16) {
+    scope_big.resize(batch.scopes.size());
+    sm = scope_big.data();
+  }
+  for (size_t i = 0; i < batch.resources.size(); ++i) rm[i] = InternResource(batch.resources[i]);
+  for (size_t i = 0; i < batch.scopes.size(); ++i) sm[i] = InternScope(batch.scopes[i]);
+
+  MemTrace* last = nullptr;
+  model::TraceId last_id;
+  for (const auto& s : batch.spans) {
+    if (last == nullptr || !(s.trace_id == last_id)) {
+      last = &traces_[s.trace_id];
+      last_id = s.trace_id;
+    }
+    if (last->spans.size() >= max_spans_per_trace_) {
+      last->dropped_spans++;
+      dropped_++;
+      continue;
+    }
+    if (last->spans.empty()) bytes_ += sizeof(MemTrace) + 32;
+    last->spans.push_back(s);
+    model::Span& copy = last->spans.back();
+    copy.resource_index = rm[s.resource_index];
+    copy.scope_index = sm[s.scope_index];
+    bytes_ += ApproximateSpanBytes(copy);
+    spans_++;
+  }
+}
+
+size_t Memtable::ApproximateBytes() const {
+  std::shared_lock lock(mu_);
+  return bytes_;
+}
+size_t Memtable::SpanCount() const {
+  std::shared_lock lock(mu_);
+  return spans_;
+}
+uint64_t Memtable::DroppedSpans() const {
+  std::shared_lock lock(mu_);
+  return dropped_;
+}
+
+size_t Memtable::GetTrace(const model::TraceId& id, model::SpanBatch* out) const {
+  std::shared_lock lock(mu_);
+  auto it = traces_.find(id);
+  if (it == traces_.end()) return 0;
+  for (const auto& s : it->second.spans) {
+    // Consecutive spans of a trace usually share resource and scope: reuse
+    // the last one appended instead of copying it again.
+    if (out->resources.empty() || !(out->resources.back() == resources_[s.resource_index])) {
+      out->resources.push_back(resources_[s.resource_index]);
+    }
+    if (out->scopes.empty() || !(out->scopes.back() == scopes_[s.scope_index])) {
+      out->scopes.push_back(scopes_[s.scope_index]);
+    }
+    out->spans.push_back(s);
+    out->spans.back().resource_index = static_cast<uint32_t>(out->resources.size() - 1);
+    out->spans.back().scope_index = static_cast<uint32_t>(out->scopes.size() - 1);
+  }
+  return it->second.spans.size();
+}
+
+void Memtable::ForEachTrace(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const {
+  std::shared_lock lock(mu_);
+  for (const auto& [id, t] : traces_) {
+    if (!fn(id, t)) return;
+  }
+}
+
+void Memtable::ForEachTraceSorted(
+    const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const {
+  std::shared_lock lock(mu_);
+  std::vector<const std::pair<const model::TraceId, MemTrace>*> order;
+  order.reserve(traces_.size());
+  for (const auto& e : traces_) order.push_back(&e);
+  std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  for (auto* e : order) {
+    if (!fn(e->first, e->second)) return;
+  }
+}
+
+std::vector<std::pair<model::TraceId, const MemTrace*>> Memtable::SortedTraces() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::pair<model::TraceId, const MemTrace*>> out;
+  out.reserve(traces_.size());
+  for (const auto& [id, t] : traces_) {
+    if (!t.spans.empty()) out.emplace_back(id, &t);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+}  // namespace tracery::storage

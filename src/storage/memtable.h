@@ -1,0 +1,89 @@
+// Memtable: the most recent spans, grouped by trace, in memory. Writes go
+// to the active memtable after their WAL record is durable; when it is full
+// it is frozen (no more Add) and a background thread writes it out as
+// segments.
+//
+// Thread-safety: Add (one writer at a time, the group-commit leader) may run
+// concurrently with any number of readers; all methods lock internally.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "model/span.h"
+#include "storage/span_matcher.h"
+
+namespace tracery::storage {
+
+struct MemTrace {
+  std::vector<model::Span> spans;  // resource/scope indexes refer to the memtable's tables
+  uint32_t dropped_spans = 0;      // spans over max_spans_per_trace that were not kept
+};
+
+class Memtable {
+ public:
+  // `max_spans_per_trace`: spans of one trace beyond this are counted and
+  // dropped (bounds memory against runaway traces).
+  Memtable(size_t max_spans_per_trace, uint64_t created_ns)
+      : max_spans_per_trace_(max_spans_per_trace), created_ns_(created_ns) {}
+
+  // Copies every span of `batch` in. REQUIRES: batch is valid (resource and
+  // scope indexes in range). Hot path: one copy per span, resources and
+  // scopes deduplicated by content.
+  void Add(const model::SpanBatch& batch);
+
+  size_t ApproximateBytes() const;
+  size_t SpanCount() const;
+  uint64_t DroppedSpans() const;
+  uint64_t created_ns() const { return created_ns_; }
+
+  // Appends the trace's spans (with their resources and scopes) to *out;
+  // returns the number appended.
+  size_t GetTrace(const model::TraceId& id, model::SpanBatch* out) const;
+
+  // Calls fn for every trace under a shared lock; fn must not call back into
+  // this memtable. Stops when fn returns false. Order: unspecified.
+  void ForEachTrace(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const;
+  // Like ForEachTrace, but in trace-id order (used to build segments).
+  void ForEachTraceSorted(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const;
+
+  // REQUIRES: called from within a ForEachTrace callback (the tables only
+  // grow, and references are stable while the shared lock is held).
+  const model::Resource& resource(uint32_t i) const { return resources_[i]; }
+  const model::Scope& scope(uint32_t i) const { return scopes_[i]; }
+  size_t resource_count() const { return resources_.size(); }
+  size_t scope_count() const { return scopes_.size(); }
+
+  // The traces in trace-id order. REQUIRES: the memtable is frozen (no
+  // further Add), so the pointers stay valid without a lock.
+  std::vector<std::pair<model::TraceId, const MemTrace*>> SortedTraces() const;
+
+  // Wal files whose records this memtable holds; deleted once it is in segments.
+  std::vector<uint64_t> wal_numbers;
+
+ private:
+  uint32_t InternResource(const model::Resource& r);  // REQUIRES: mu_ held exclusively
+  uint32_t InternScope(const model::Scope& s);        // REQUIRES: mu_ held exclusively
+
+  const size_t max_spans_per_trace_;
+  const uint64_t created_ns_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<model::TraceId, MemTrace, model::TraceIdHash> traces_;
+  std::vector<model::Resource> resources_;
+  std::vector<model::Scope> scopes_;
+  std::unordered_map<std::string, uint32_t> resource_ids_;  // encoded content -> index
+  std::unordered_map<std::string, uint32_t> scope_ids_;
+  std::string scratch_;
+  size_t bytes_ = 0;
+  size_t spans_ = 0;
+  uint64_t dropped_ = 0;
+};
+
+// Approximate heap bytes of a span (for memtable accounting).
+size_t ApproximateSpanBytes(const model::Span& s);
+
+}  // namespace tracery::storage

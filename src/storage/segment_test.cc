@@ -1,0 +1,158 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "storage/segment_reader.h"
+#include "storage/segment_writer.h"
+#include "storage/storage_test_util.h"
+#include "storage/testing/span_generator.h"
+
+namespace tracery::storage {
+namespace {
+
+std::shared_ptr<SegmentReader> WriteAndOpen(const std::string& dir, const Memtable& mem,
+                                            SegmentWriteOptions opt = {}) {
+  auto info = WriteSegment(Env::Default(), dir, "1.seg", mem, mem.SortedTraces(), opt);
+  EXPECT_TRUE(info.ok()) << info.status().ToString();
+  auto r = SegmentReader::Open(Env::Default(), dir + "/1.seg", 1);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : nullptr;
+}
+
+TEST(Segment, RoundTripPreservesEveryField) {
+  test::TempDir dir;
+  model::SpanBatch in = test::FullFeaturedBatch();
+  Memtable mem(1000, 0);
+  mem.Add(in);
+  auto r = WriteAndOpen(dir.path(), mem);
+  ASSERT_TRUE(r);
+  model::SpanBatch out;
+  bool found = false;
+  ASSERT_TRUE(r->GetTrace(in.spans[0].trace_id, &out, &found).ok());
+  ASSERT_TRUE(found);
+  ASSERT_EQ(out.spans.size(), in.spans.size());
+  for (const auto& want : in.spans) {
+    auto it = std::find_if(out.spans.begin(), out.spans.end(),
+                           [&](const model::Span& s) { return s.span_id == want.span_id; });
+    ASSERT_NE(it, out.spans.end());
+    model::Span got = *it;
+    EXPECT_EQ(out.ResourceOf(got), in.ResourceOf(want));
+    EXPECT_EQ(out.ScopeOf(got), in.ScopeOf(want));
+    got.resource_index = want.resource_index;
+    got.scope_index = want.scope_index;
+    EXPECT_EQ(got, want) << want.name;
+  }
+  EXPECT_EQ(r->span_count(), 3u);
+  EXPECT_EQ(r->trace_count(), 1u);
+}
+
+TEST(Segment, TraceTableSummarisesEachTrace) {
+  test::TempDir dir;
+  model::SpanBatch in = test::FullFeaturedBatch();
+  Memtable mem(1000, 0);
+  mem.Add(in);
+  auto r = WriteAndOpen(dir.path(), mem);
+  auto t = r->Traces();
+  ASSERT_TRUE(t.ok());
+  auto dict = r->Dictionary();
+  ASSERT_TRUE(dict.ok());
+  TracePartial p = (*t)->Partial(0, **dict);
+  EXPECT_EQ(p.start_ns, in.spans[2].start_time_unix_nano);  // the early external span
+  EXPECT_EQ(p.end_ns, in.spans[0].end_time_unix_nano);
+  EXPECT_EQ(p.span_count, 3u);
+  EXPECT_EQ(p.error_count, 1u);
+  EXPECT_TRUE(p.has_root);
+  EXPECT_EQ(p.root_service, "checkout");
+  EXPECT_EQ(p.root_operation, "POST /checkout");
+  ASSERT_EQ(r->dependencies().size(), 1u);
+  EXPECT_EQ(r->dependencies()[0].parent, "checkout");
+  EXPECT_EQ(r->dependencies()[0].child, "payment");
+}
+
+TEST(Segment, ManyTracesAcrossRowGroupsAndBloomLookup) {
+  test::TempDir dir;
+  testing::SpanGenerator gen;
+  model::SpanBatch batch = gen.NextBatch(20000);
+  Memtable mem(100000, 0);
+  mem.Add(batch);
+  SegmentWriteOptions opt;
+  opt.row_group_spans = 512;
+  auto r = WriteAndOpen(dir.path(), mem, opt);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->span_count(), batch.spans.size());
+  // Every trace is found, with all its spans.
+  std::map<model::TraceId, size_t> counts;
+  for (const auto& s : batch.spans) counts[s.trace_id]++;
+  int checked = 0;
+  for (const auto& [id, n] : counts) {
+    if (++checked % 37 != 0) continue;
+    model::SpanBatch out;
+    bool found = false;
+    ASSERT_TRUE(r->GetTrace(id, &out, &found).ok());
+    ASSERT_TRUE(found);
+    EXPECT_EQ(out.spans.size(), n);
+    for (const auto& s : out.spans) EXPECT_EQ(s.trace_id, id);
+  }
+  model::SpanBatch none;
+  bool found = true;
+  ASSERT_TRUE(r->GetTrace(model::TraceId::FromHighLow(1, 1), &none, &found).ok());
+  EXPECT_FALSE(found);
+  int maybe = 0;
+  for (uint64_t i = 0; i < 1000; ++i) maybe += r->MayContain(model::TraceId::FromHighLow(i, ~i));
+  EXPECT_LT(maybe, 50);
+}
+
+TEST(Segment, PostingsNarrowCandidates) {
+  test::TempDir dir;
+  testing::SpanGenerator gen;
+  model::SpanBatch batch = gen.NextBatch(5000);
+  Memtable mem(100000, 0);
+  mem.Add(batch);
+  auto r = WriteAndOpen(dir.path(), mem);
+  SpanCondition c;
+  c.service = "payment";
+  bool exact = false;
+  auto cand = r->Candidates(c, &exact);
+  ASSERT_TRUE(cand.ok());
+  ASSERT_TRUE(cand->has_value());
+  EXPECT_TRUE(exact);
+  auto t = *r->Traces();
+  std::set<model::TraceId> want;
+  for (const auto& s : batch.spans) {
+    if (batch.ServiceOf(s) == "payment") want.insert(s.trace_id);
+  }
+  std::set<model::TraceId> got;
+  for (uint32_t o : **cand) got.insert(t->ids[o]);
+  EXPECT_EQ(got, want);
+  SpanCondition missing;
+  missing.tags = {{"http.route", "/no/such/route"}};
+  auto none = r->Candidates(missing, &exact);
+  ASSERT_TRUE(none.ok());
+  ASSERT_TRUE(none->has_value());
+  EXPECT_TRUE((*none)->empty());
+}
+
+TEST(Segment, CorruptionIsDetected) {
+  test::TempDir dir;
+  Memtable mem(1000, 0);
+  mem.Add(test::FullFeaturedBatch());
+  ASSERT_TRUE(WriteAndOpen(dir.path(), mem));
+  std::string path = dir.path() + "/1.seg";
+  std::string data = *Env::Default()->ReadFileToString(path);
+  // Flip one byte inside the first row group (right after the header).
+  data[12] ^= 0x5a;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+  auto r = SegmentReader::Open(Env::Default(), path, 1);
+  ASSERT_TRUE(r.ok());  // footer and meta are intact
+  model::SpanBatch out;
+  bool found;
+  Status st = (*r)->GetTrace(test::FullFeaturedBatch().spans[0].trace_id, &out, &found);
+  EXPECT_EQ(st.code(), Status::Code::kCorruption);
+  // A truncated file is rejected at open.
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << data.substr(0, data.size() - 3);
+  EXPECT_EQ(SegmentReader::Open(Env::Default(), path, 1).status().code(), Status::Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace tracery::storage

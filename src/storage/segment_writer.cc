@@ -1,0 +1,511 @@
+#include "storage/segment_writer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "storage/bloom_filter.h"
+#include "storage/crc32c.h"
+#include "storage/segment_format.h"
+#include "storage/span_codec.h"
+#include "storage/span_matcher.h"
+
+namespace tracery::storage {
+namespace {
+
+using namespace segment;  // NOLINT: format constants
+using model::AnyValue;
+
+class Dictionary {
+ public:
+  uint32_t Id(std::string_view s) {
+    auto [it, inserted] = ids_.try_emplace(s, static_cast<uint32_t>(strings_.size()));
+    if (inserted) strings_.push_back(s);
+    return it->second;
+  }
+  std::string Encode() const {
+    std::string out;
+    PutVarint(&out, strings_.size());
+    for (auto s : strings_) PutVarint(&out, s.size());
+    for (auto s : strings_) out.append(s);
+    return out;
+  }
+
+ private:
+  // Views point into the frozen memtable (or into owned_), stable while writing.
+  std::unordered_map<std::string_view, uint32_t> ids_;
+  std::vector<std::string_view> strings_;
+};
+
+struct Postings {
+  std::vector<std::string> terms;
+  std::vector<std::vector<uint32_t>> lists;
+  std::unordered_map<std::string, uint32_t> by_term;
+  std::unordered_map<uint64_t, uint32_t> by_string_tag;  // key id << 32 | value id
+
+  uint32_t TermId(std::string term) {
+    auto [it, inserted] = by_term.try_emplace(term, static_cast<uint32_t>(terms.size()));
+    if (inserted) {
+      terms.push_back(std::move(term));
+      lists.emplace_back();
+    }
+    return it->second;
+  }
+  void Add(uint32_t term, uint32_t trace) {
+    auto& l = lists[term];
+    if (l.empty() || l.back() != trace) l.push_back(trace);
+  }
+};
+
+class SegmentBuilder {
+ public:
+  SegmentBuilder(const Memtable& mem, const SegmentWriteOptions& opt) : mem_(mem), opt_(opt) {
+    resource_map_.assign(mem.resource_count(), UINT32_MAX);
+    scope_map_.assign(mem.scope_count(), UINT32_MAX);
+  }
+
+  Status Build(const std::vector<std::pair<model::TraceId, const MemTrace*>>& traces, std::string* file,
+               SegmentFileInfo* info);
+
+ private:
+  void EncodeAttrs(const model::Attributes& attrs, uint32_t trace, bool index);
+  void EncodeTrace(uint32_t ordinal, const MemTrace& t, uint64_t trace_start);
+  uint32_t SegmentResource(uint32_t mem_index);
+  uint32_t SegmentScope(uint32_t mem_index);
+  Status FlushRowGroup(std::string* file);
+  Status AppendBlock(std::string_view raw, std::string* file, BlockHandle* h);
+  void AddTagTerm(uint32_t key_id, const AnyValue& v, std::string_view key, uint32_t trace);
+
+  const Memtable& mem_;
+  const SegmentWriteOptions& opt_;
+  Dictionary dict_;
+  Postings postings_;
+  std::vector<uint32_t> resource_map_, scope_map_;
+  std::vector<uint32_t> resource_order_, scope_order_;  // segment index -> memtable index
+  std::vector<std::vector<uint32_t>> resource_terms_;  // per segment resource
+  std::string cols_[kNumColumns];
+  std::vector<RowGroupInfo> row_groups_;
+  RowGroupInfo current_;
+  uint64_t seg_min_start_ = 0;
+  std::string scratch_;
+  std::vector<uint32_t> order_;
+  std::vector<std::pair<uint64_t, uint32_t>> id_index_;
+  std::unordered_map<std::string, uint32_t> string_term_cache_;
+};
+
+uint32_t SegmentBuilder::SegmentResource(uint32_t mem_index) {
+  uint32_t& m = resource_map_[mem_index];
+  if (m == UINT32_MAX) {
+    m = static_cast<uint32_t>(resource_order_.size());
+    resource_order_.push_back(mem_index);
+    const model::Resource& r = mem_.resource(mem_index);
+    std::vector<uint32_t> terms;
+    terms.push_back(postings_.TermId(ServiceTerm(r.ServiceName())));
+    for (const auto& kv : r.attributes) {
+      std::string v = kv.value.ToString();
+      if (v.size() <= kMaxIndexedTagBytes) terms.push_back(postings_.TermId(TagTerm(kv.key, v)));
+    }
+    resource_terms_.push_back(std::move(terms));
+  }
+  return m;
+}
+
+uint32_t SegmentBuilder::SegmentScope(uint32_t mem_index) {
+  uint32_t& m = scope_map_[mem_index];
+  if (m == UINT32_MAX) {
+    m = static_cast<uint32_t>(scope_order_.size());
+    scope_order_.push_back(mem_index);
+  }
+  return m;
+}
+
+void SegmentBuilder::AddTagTerm(uint32_t key_id, const AnyValue& v, std::string_view key, uint32_t trace) {
+  if (v.type == AnyValue::Type::kString) {
+    if (v.str.size() > kMaxIndexedTagBytes) return;
+    uint64_t k = (static_cast<uint64_t>(key_id) << 32) | dict_.Id(v.str);
+    auto it = postings_.by_string_tag.find(k);
+    uint32_t term;
+    if (it == postings_.by_string_tag.end()) {
+      term = postings_.TermId(TagTerm(key, v.str));
+      postings_.by_string_tag.emplace(k, term);
+    } else {
+      term = it->second;
+    }
+    postings_.Add(term, trace);
+    return;
+  }
+  std::string s = v.ToString();
+  if (s.size() <= kMaxIndexedTagBytes) postings_.Add(postings_.TermId(TagTerm(key, s)), trace);
+}
+
+void SegmentBuilder::EncodeAttrs(const model::Attributes& attrs, uint32_t trace, bool index) {
+  PutVarint(&cols_[kAttrCount], attrs.size());
+  for (const auto& kv : attrs) {
+    uint32_t key_id = dict_.Id(kv.key);
+    PutVarint(&cols_[kAttrKey], key_id);
+    const AnyValue& v = kv.value;
+    cols_[kAttrType].push_back(static_cast<char>(v.type));
+    switch (v.type) {
+      case AnyValue::Type::kString:
+        PutVarint(&cols_[kAttrStr], dict_.Id(v.str));
+        break;
+      case AnyValue::Type::kInt:
+        PutVarint(&cols_[kAttrInt], ZigZag(v.int_value));
+        break;
+      case AnyValue::Type::kBool:
+        PutVarint(&cols_[kAttrInt], v.bool_value ? 1 : 0);
+        break;
+      case AnyValue::Type::kDouble: {
+        uint64_t bits;
+        std::memcpy(&bits, &v.double_value, 8);
+        PutFixed64(&cols_[kAttrDouble], bits);
+        break;
+      }
+      default:
+        EncodeAnyValue(v, &cols_[kAttrRaw]);
+        break;
+    }
+    if (index) AddTagTerm(key_id, v, kv.key, trace);
+  }
+}
+
+void SegmentBuilder::EncodeTrace(uint32_t ordinal, const MemTrace& t, uint64_t trace_start) {
+  const auto& spans = t.spans;
+  order_.resize(spans.size());
+  for (uint32_t i = 0; i < spans.size(); ++i) order_[i] = i;
+  std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
+    return spans[a].start_time_unix_nano < spans[b].start_time_unix_nano;
+  });
+  id_index_.clear();
+  for (uint32_t i = 0; i < order_.size(); ++i) id_index_.emplace_back(spans[order_[i]].span_id.value, i);
+  std::sort(id_index_.begin(), id_index_.end());
+
+  PutVarint(&cols_[kTraceSpans], spans.size());
+  PutVarint(&cols_[kTraceBase], trace_start - seg_min_start_);
+  uint64_t prev_start = trace_start;
+  uint32_t last_resource = UINT32_MAX;
+  for (uint32_t idx : order_) {
+    const model::Span& s = spans[idx];
+    PutFixed64(&cols_[kSpanId], s.span_id.value);
+    if (s.parent_span_id.IsZero()) {
+      PutVarint(&cols_[kParent], 0);
+    } else {
+      auto it = std::lower_bound(id_index_.begin(), id_index_.end(), std::make_pair(s.parent_span_id.value, 0u));
+      if (it != id_index_.end() && it->first == s.parent_span_id.value) {
+        PutVarint(&cols_[kParent], 2 + it->second);
+      } else {
+        PutVarint(&cols_[kParent], 1);
+        PutFixed64(&cols_[kParentRaw], s.parent_span_id.value);
+      }
+    }
+    PutVarint(&cols_[kStartDelta], s.start_time_unix_nano - prev_start);
+    prev_start = s.start_time_unix_nano;
+    PutVarint(&cols_[kDuration], ZigZag(static_cast<int64_t>(s.end_time_unix_nano - s.start_time_unix_nano)));
+    uint32_t name_id = dict_.Id(s.name);
+    PutVarint(&cols_[kName], name_id);
+    bool extras = !s.trace_state.empty() || !s.status_message.empty() || s.dropped_attributes_count != 0 ||
+                  !s.events.empty() || s.dropped_events_count != 0 || !s.links.empty() ||
+                  s.dropped_links_count != 0;
+    cols_[kKindStatus].push_back(static_cast<char>(static_cast<uint8_t>(s.kind) |
+                                                   (static_cast<uint8_t>(s.status_code) << 3) |
+                                                   (extras ? 0x20 : 0)));
+    uint32_t res = SegmentResource(s.resource_index);
+    PutVarint(&cols_[kResource], res);
+    PutVarint(&cols_[kScope], SegmentScope(s.scope_index));
+    PutVarint(&cols_[kFlags], s.flags);
+    EncodeAttrs(s.attributes, ordinal, true);
+    if (extras) {
+      std::string& x = cols_[kExtras];
+      PutVarint(&x, dict_.Id(s.trace_state));
+      PutVarint(&x, dict_.Id(s.status_message));
+      PutVarint(&x, s.dropped_attributes_count);
+      PutVarint(&x, s.events.size());
+      for (const auto& e : s.events) {
+        PutVarint(&x, ZigZag(static_cast<int64_t>(e.time_unix_nano - s.start_time_unix_nano)));
+        PutVarint(&x, dict_.Id(e.name));
+        PutVarint(&x, e.dropped_attributes_count);
+        EncodeAttrs(e.attributes, ordinal, true);
+      }
+      PutVarint(&x, s.dropped_events_count);
+      PutVarint(&x, s.links.size());
+      for (const auto& l : s.links) {
+        x.append(reinterpret_cast<const char*>(l.trace_id.bytes.data()), 16);
+        PutFixed64(&x, l.span_id.value);
+        PutVarint(&x, dict_.Id(l.trace_state));
+        PutVarint(&x, l.dropped_attributes_count);
+        PutVarint(&x, l.flags);
+        EncodeAttrs(l.attributes, ordinal, false);
+      }
+      PutVarint(&x, s.dropped_links_count);
+    }
+    // Postings: service, operation, name, kind, error, resource attributes.
+    if (res != last_resource) {
+      for (uint32_t term : resource_terms_[res]) postings_.Add(term, ordinal);
+      last_resource = res;
+    }
+    std::string_view service = mem_.resource(s.resource_index).ServiceName();
+    scratch_ = OperationTerm(service, s.name);
+    postings_.Add(postings_.TermId(scratch_), ordinal);
+    postings_.Add(postings_.TermId(NameTerm(s.name)), ordinal);
+    postings_.Add(postings_.TermId(TagTerm("span.kind", model::SpanKindName(s.kind))), ordinal);
+    if (s.status_code == model::StatusCode::kError) {
+      postings_.Add(postings_.TermId(std::string(kErrorTerm)), ordinal);
+      postings_.Add(postings_.TermId(TagTerm("error", "true")), ordinal);
+    }
+  }
+  current_.trace_count++;
+  current_.span_count += static_cast<uint32_t>(spans.size());
+}
+
+Status SegmentBuilder::AppendBlock(std::string_view raw, std::string* file, BlockHandle* h) {
+  std::string comp;
+  TRACERY_RETURN_IF_ERROR(Compress(raw, opt_.zstd_level, &comp));
+  h->offset = file->size();
+  h->size_bytes = comp.size();
+  h->raw_bytes = raw.size();
+  h->masked_crc = crc32c::Mask(crc32c::Value(comp.data(), comp.size()));
+  file->append(comp);
+  return Status::Ok();
+}
+
+Status SegmentBuilder::FlushRowGroup(std::string* file) {
+  if (current_.trace_count == 0) return Status::Ok();
+  std::string region;
+  PutVarint(&region, kNumColumns);
+  std::string comp[kNumColumns];
+  for (int c = 0; c < kNumColumns; ++c) {
+    if (!cols_[c].empty()) TRACERY_RETURN_IF_ERROR(Compress(cols_[c], opt_.zstd_level, &comp[c]));
+    PutVarint(&region, cols_[c].size());
+    PutVarint(&region, comp[c].size());
+  }
+  for (int c = 0; c < kNumColumns; ++c) {
+    region.append(comp[c]);
+    cols_[c].clear();
+  }
+  current_.handle.offset = file->size();
+  current_.handle.size_bytes = region.size();
+  current_.handle.raw_bytes = 0;
+  current_.handle.masked_crc = crc32c::Mask(crc32c::Value(region.data(), region.size()));
+  file->append(region);
+  row_groups_.push_back(current_);
+  current_ = RowGroupInfo{};
+  current_.first_trace = row_groups_.back().first_trace + row_groups_.back().trace_count;
+  return Status::Ok();
+}
+
+Status SegmentBuilder::Build(const std::vector<std::pair<model::TraceId, const MemTrace*>>& traces,
+                             std::string* file, SegmentFileInfo* info) {
+  // Trace summaries first: the segment's min start is the base of trace starts.
+  std::vector<TracePartial> partials(traces.size());
+  uint64_t min_start = UINT64_MAX, max_start = 0, max_end = 0, spans = 0;
+  for (size_t i = 0; i < traces.size(); ++i) {
+    for (const auto& s : traces[i].second->spans) {
+      partials[i].AddSpan(s, mem_.resource(s.resource_index).ServiceName());
+    }
+    min_start = std::min(min_start, partials[i].start_ns);
+    max_start = std::max(max_start, partials[i].start_ns);
+    max_end = std::max(max_end, partials[i].end_ns);
+    spans += partials[i].span_count;
+  }
+  if (traces.empty()) min_start = 0;
+  seg_min_start_ = min_start;
+
+  file->assign(kHeaderMagic, sizeof(kHeaderMagic));
+  for (uint32_t i = 0; i < traces.size(); ++i) {
+    EncodeTrace(i, *traces[i].second, partials[i].start_ns);
+    if (current_.span_count >= opt_.row_group_spans) TRACERY_RETURN_IF_ERROR(FlushRowGroup(file));
+  }
+  TRACERY_RETURN_IF_ERROR(FlushRowGroup(file));
+
+  // Trace table: ids, then summary columns.
+  std::string tt;
+  PutVarint(&tt, traces.size());
+  for (const auto& t : traces) tt.append(reinterpret_cast<const char*>(t.first.bytes.data()), 16);
+  for (const auto& p : partials) PutVarint(&tt, p.start_ns - min_start);
+  for (const auto& p : partials) PutVarint(&tt, p.end_ns - p.start_ns);
+  for (const auto& p : partials) PutVarint(&tt, p.span_count);
+  for (const auto& p : partials) PutVarint(&tt, p.error_count);
+  for (size_t i = 0; i < traces.size(); ++i) PutVarint(&tt, traces[i].second->dropped_spans);
+  for (const auto& p : partials) tt.push_back(p.has_root ? 1 : 0);
+  for (const auto& p : partials) PutVarint(&tt, p.root_start_ns - p.start_ns);
+  for (const auto& p : partials) PutVarint(&tt, dict_.Id(p.root_service));
+  for (const auto& p : partials) PutVarint(&tt, dict_.Id(p.root_operation));
+
+  // Operations and dependency edges.
+  std::map<std::tuple<std::string_view, std::string_view, uint8_t>, bool> ops;
+  std::map<std::pair<std::string_view, std::string_view>, std::pair<uint64_t, uint64_t>> deps;
+  std::unordered_map<uint64_t, std::string_view> service_of;
+  for (const auto& [id, t] : traces) {
+    service_of.clear();
+    for (const auto& s : t->spans) {
+      std::string_view svc = mem_.resource(s.resource_index).ServiceName();
+      ops[{svc, s.name, static_cast<uint8_t>(s.kind)}] = true;
+      service_of[s.span_id.value] = svc;
+    }
+    for (const auto& s : t->spans) {
+      if (s.parent_span_id.IsZero()) continue;
+      auto it = service_of.find(s.parent_span_id.value);
+      if (it == service_of.end()) continue;
+      std::string_view child = mem_.resource(s.resource_index).ServiceName();
+      if (it->second == child) continue;
+      auto& e = deps[{it->second, child}];
+      e.first++;
+      if (s.status_code == model::StatusCode::kError) e.second++;
+    }
+  }
+  std::string ops_block;
+  PutVarint(&ops_block, ops.size());
+  for (const auto& [k, unused] : ops) {
+    PutLengthPrefixed(&ops_block, std::get<0>(k));
+    PutLengthPrefixed(&ops_block, std::get<1>(k));
+    ops_block.push_back(static_cast<char>(std::get<2>(k)));
+  }
+  std::string deps_block;
+  PutVarint(&deps_block, deps.size());
+  for (const auto& [k, v] : deps) {
+    PutLengthPrefixed(&deps_block, k.first);
+    PutLengthPrefixed(&deps_block, k.second);
+    PutVarint(&deps_block, v.first);
+    PutVarint(&deps_block, v.second);
+  }
+
+  // Resources and scopes, in segment order.
+  std::string res_block, scope_block;
+  PutVarint(&res_block, resource_order_.size());
+  for (uint32_t m : resource_order_) {
+    const auto& r = mem_.resource(m);
+    EncodeAttributes(r.attributes, &res_block);
+    PutVarint(&res_block, r.dropped_attributes_count);
+    PutLengthPrefixed(&res_block, r.schema_url);
+  }
+  PutVarint(&scope_block, scope_order_.size());
+  for (uint32_t m : scope_order_) {
+    const auto& s = mem_.scope(m);
+    PutLengthPrefixed(&scope_block, s.name);
+    PutLengthPrefixed(&scope_block, s.version);
+    EncodeAttributes(s.attributes, &scope_block);
+    PutVarint(&scope_block, s.dropped_attributes_count);
+    PutLengthPrefixed(&scope_block, s.schema_url);
+  }
+
+  // Postings, pruning unique-looking tag values.
+  std::unordered_map<std::string_view, size_t> singletons;
+  for (size_t i = 0; i < postings_.terms.size(); ++i) {
+    const std::string& t = postings_.terms[i];
+    if (t.size() > 2 && t[0] == 't' && postings_.lists[i].size() == 1) {
+      singletons[std::string_view(t).substr(2, t.find('\x1f', 2) - 2)]++;
+    }
+  }
+  std::vector<std::string> pruned_keys;
+  for (const auto& [k, n] : singletons) {
+    if (n > opt_.max_singleton_values_per_key) pruned_keys.emplace_back(k);
+  }
+  std::unordered_set<std::string_view> pruned(pruned_keys.begin(), pruned_keys.end());
+  std::vector<uint32_t> term_order;
+  for (uint32_t i = 0; i < postings_.terms.size(); ++i) {
+    const std::string& t = postings_.terms[i];
+    if (t.size() > 2 && t[0] == 't' && postings_.lists[i].size() == 1 &&
+        pruned.count(std::string_view(t).substr(2, t.find('\x1f', 2) - 2))) {
+      continue;
+    }
+    term_order.push_back(i);
+  }
+  std::sort(term_order.begin(), term_order.end(),
+            [&](uint32_t a, uint32_t b) { return postings_.terms[a] < postings_.terms[b]; });
+  std::string post_block;
+  PutVarint(&post_block, term_order.size());
+  for (uint32_t i : term_order) {
+    PutLengthPrefixed(&post_block, postings_.terms[i]);
+    const auto& l = postings_.lists[i];
+    PutVarint(&post_block, l.size());
+    uint32_t prev = 0;
+    for (uint32_t o : l) {
+      PutVarint(&post_block, o - prev);
+      prev = o;
+    }
+  }
+  std::sort(pruned_keys.begin(), pruned_keys.end());
+  PutVarint(&post_block, pruned_keys.size());
+  for (const auto& k : pruned_keys) PutLengthPrefixed(&post_block, k);
+
+  BloomFilterBuilder bloom;
+  for (const auto& t : traces) bloom.Add(t.first);
+
+  BlockHandle h_dict, h_res, h_scope, h_traces, h_post, h_bloom, h_ops, h_deps;
+  TRACERY_RETURN_IF_ERROR(AppendBlock(dict_.Encode(), file, &h_dict));
+  TRACERY_RETURN_IF_ERROR(AppendBlock(res_block, file, &h_res));
+  TRACERY_RETURN_IF_ERROR(AppendBlock(scope_block, file, &h_scope));
+  TRACERY_RETURN_IF_ERROR(AppendBlock(tt, file, &h_traces));
+  TRACERY_RETURN_IF_ERROR(AppendBlock(post_block, file, &h_post));
+  TRACERY_RETURN_IF_ERROR(AppendBlock(bloom.Finish(), file, &h_bloom));
+  TRACERY_RETURN_IF_ERROR(AppendBlock(ops_block, file, &h_ops));
+  TRACERY_RETURN_IF_ERROR(AppendBlock(deps_block, file, &h_deps));
+
+  std::string meta;
+  PutVarint(&meta, kFormatVersion);
+  PutVarint(&meta, spans);
+  PutVarint(&meta, traces.size());
+  PutVarint(&meta, min_start);
+  PutVarint(&meta, max_start);
+  PutVarint(&meta, max_end);
+  for (const BlockHandle* h : {&h_dict, &h_res, &h_scope, &h_traces, &h_post, &h_bloom, &h_ops, &h_deps}) {
+    h->EncodeTo(&meta);
+  }
+  PutVarint(&meta, row_groups_.size());
+  for (const auto& rg : row_groups_) {
+    PutVarint(&meta, rg.first_trace);
+    PutVarint(&meta, rg.trace_count);
+    PutVarint(&meta, rg.span_count);
+    rg.handle.EncodeTo(&meta);
+  }
+  BlockHandle h_meta;
+  TRACERY_RETURN_IF_ERROR(AppendBlock(meta, file, &h_meta));
+  PutFixed64(file, h_meta.offset);
+  PutFixed32(file, static_cast<uint32_t>(h_meta.size_bytes));
+  PutFixed32(file, static_cast<uint32_t>(h_meta.raw_bytes));
+  PutFixed32(file, h_meta.masked_crc);
+  PutFixed32(file, kFormatVersion);
+  PutFixed64(file, kFooterMagic);
+
+  info->min_start_ns = min_start;
+  info->max_start_ns = max_start;
+  info->max_end_ns = max_end;
+  info->span_count = spans;
+  info->trace_count = traces.size();
+  info->file_bytes = file->size();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SegmentFileInfo> WriteSegment(Env* env, const std::string& dir, const std::string& file_name,
+                                     const Memtable& mem,
+                                     const std::vector<std::pair<model::TraceId, const MemTrace*>>& traces,
+                                     const SegmentWriteOptions& options) {
+  std::string data;
+  SegmentFileInfo info;
+  {
+    SegmentBuilder builder(mem, options);
+    TRACERY_RETURN_IF_ERROR(builder.Build(traces, &data, &info));
+  }
+  TRACERY_RETURN_IF_ERROR(env->CreateDirs(dir));
+  std::string path = dir + "/" + file_name;
+  std::string tmp = path + ".tmp";
+  auto f = env->NewWritableFile(tmp, /*truncate=*/true);
+  if (!f.ok()) return f.status();
+  Status st = (*f)->Append(data);
+  if (st.ok()) st = (*f)->Sync();
+  Status close_st = (*f)->Close();
+  if (st.ok()) st = close_st;
+  if (st.ok()) st = env->RenameFile(tmp, path);
+  if (st.ok()) st = env->SyncDir(dir);
+  if (!st.ok()) {
+    (void)env->RemoveFile(tmp);
+    return st;
+  }
+  return info;
+}
+
+}  // namespace tracery::storage

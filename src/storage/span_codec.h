@@ -1,0 +1,32 @@
+// span_codec: Tracery's compact binary encoding of a SpanBatch. It is the
+// payload of every WAL record (docs/formats/wal.md describes it field by
+// field) and carries complex attribute values (arrays, maps) in segments.
+//
+// Lossless: DecodeSpanBatch(EncodeSpanBatch(b)) == b for every field of the
+// model. Decoding untrusted bytes never crashes; malformed input yields
+// Corruption naming what is wrong.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "model/span.h"
+#include "storage/byte_coding.h"
+
+namespace tracery::storage {
+
+// Appends the encoding of `batch` to *dst. Hot path: no allocation beyond
+// growing *dst (reuse one buffer across calls).
+void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst);
+Result<model::SpanBatch> DecodeSpanBatch(std::string_view data);
+
+// Building blocks, shared with the segment format.
+void EncodeAnyValue(const model::AnyValue& v, std::string* dst);
+void EncodeAttributes(const model::Attributes& attrs, std::string* dst);
+// Return false (and leave `in` failed) on malformed input or nesting deeper
+// than 32 levels.
+bool DecodeAnyValue(ByteReader& in, model::AnyValue* out, int depth = 0);
+bool DecodeAttributes(ByteReader& in, model::Attributes* out, int depth = 0);
+
+}  // namespace tracery::storage
