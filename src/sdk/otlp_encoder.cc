@@ -19,10 +19,14 @@ inline char* PutVarint(char* p, uint64_t v) {
   *p++ = static_cast<char>(v);
   return p;
 }
-// All field numbers we write are < 16, so every tag is one byte.
+// Field numbers below 16 make one-byte tags; Span.flags (16) needs two.
 inline char* PutTag(char* p, uint32_t field, uint32_t wire_type) {
-  *p++ = static_cast<char>((field << 3) | wire_type);
-  return p;
+  uint32_t tag = (field << 3) | wire_type;
+  if (tag < 0x80) [[likely]] {
+    *p++ = static_cast<char>(tag);
+    return p;
+  }
+  return PutVarint(p, tag);
 }
 inline char* PutLenDelimited(char* p, uint32_t field, const void* data, size_t n) {
   p = PutTag(p, field, kLen);
