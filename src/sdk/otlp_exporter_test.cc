@@ -66,7 +66,7 @@ TEST(OtlpHttpExporterTest, PostsGzippedProtobufToV1Traces) {
 
 TEST(OtlpHttpExporterTest, Honours503RetryAfterAnd429) {
   std::atomic<int> n{0};
-  std::vector<std::chrono::steady_clock::time_point> times;
+  std::vector<std::chrono::steady_clock::time_point> times;  // written before each answer is sent
   TestHttpServer server([&](const auto&) {
     times.push_back(std::chrono::steady_clock::now());
     int i = n++;

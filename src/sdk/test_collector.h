@@ -58,6 +58,7 @@ class TestHttpServer {
   ~TestHttpServer() { Stop(); }
 
   void Start(unsigned short port = 0) {
+    reservation_.reset();
     acceptor_ = std::make_unique<tcp::acceptor>(ioc_);
     tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port);
     acceptor_->open(ep.protocol());
@@ -81,6 +82,14 @@ class TestHttpServer {
     } catch (...) {
     }
     thread_.join();
+    // Keep the port bound but not listening: clients get "connection
+    // refused", and no other test (ctest runs them in parallel) can take the
+    // port and receive this test's exports.
+    reservation_ = std::make_unique<tcp::acceptor>(ioc_);
+    tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port_);
+    reservation_->open(ep.protocol(), ec);
+    reservation_->set_option(boost::asio::socket_base::reuse_address(true), ec);
+    reservation_->bind(ep, ec);
   }
   unsigned short port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -109,12 +118,13 @@ class TestHttpServer {
       if (!a.retry_after.empty()) res.set(http::field::retry_after, a.retry_after);
       res.body() = a.body;
       res.prepare_payload();
-      http::write(socket, res, ec);
+      // Record before answering: once the client sees 2xx, the test may look.
       if (a.status >= 200 && a.status < 300) {
         std::string body = req[http::field::content_encoding] == "gzip" ? Gunzip(req.body()) : req.body();
         std::lock_guard<std::mutex> lock(mu_);
         accepted_.push_back(std::move(body));
       }
+      http::write(socket, res, ec);
       socket.shutdown(tcp::socket::shutdown_both, ec);
     }
   }
@@ -122,6 +132,7 @@ class TestHttpServer {
   Handler handler_;
   boost::asio::io_context ioc_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<tcp::acceptor> reservation_;
   std::atomic<bool> running_{false};
   std::thread thread_;
   unsigned short port_ = 0;
