@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <chrono>
