@@ -196,7 +196,9 @@ bool Truth(const FieldExpr& e, const TraceIndex& index, uint32_t span) {
   }
 }
 
-model::AnyValue ToAnyValue(const Value& v) {
+}  // namespace
+
+model::AnyValue ValueToAnyValue(const Value& v) {
   switch (v.type) {
     case Value::Type::kBool: return model::AnyValue::Bool(v.b);
     case Value::Type::kInt:
@@ -211,6 +213,8 @@ model::AnyValue ToAnyValue(const Value& v) {
   }
   return {};
 }
+
+namespace {
 
 bool SameValue(const Value& a, const Value& b) {
   if (a.type != b.type) return false;
@@ -392,7 +396,7 @@ std::vector<Spanset> Evaluator::Evaluate(const model::SpanBatch& trace) {
         std::erase_if(sets, [&](Spanset& set) {
           Value v = Aggregate(st, index_, set);
           if (!CompareValues(v, st.compare, st.threshold, nullptr)) return true;
-          set.attributes.push_back({label, ToAnyValue(v)});
+          set.attributes.push_back({label, ValueToAnyValue(v)});
           return false;
         });
         break;
@@ -410,7 +414,7 @@ std::vector<Spanset> Evaluator::Evaluate(const model::SpanBatch& trace) {
                                    [&](const auto& g) { return SameValue(g.first, key); });
             if (it == groups.end()) {
               groups.push_back({key, Spanset{{}, set.attributes}});
-              groups.back().second.attributes.push_back({label, ToAnyValue(key)});
+              groups.back().second.attributes.push_back({label, ValueToAnyValue(key)});
               it = groups.end() - 1;
             }
             it->second.spans.push_back(s);

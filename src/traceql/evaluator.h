@@ -57,6 +57,10 @@ struct Spanset {
 // Strings in the returned Value view the trace or the query.
 Value ReadField(const FieldExpr& field, const TraceIndex& index, uint32_t span);
 
+// A value as an attribute value for output (status and kind as their
+// names, durations as integer nanoseconds, nil as an empty value).
+model::AnyValue ValueToAnyValue(const Value& v);
+
 // Compares two values with a comparison operator (kEq ... kNotRegex; for
 // the regex operators `regex` is the compiled pattern). Mismatched types
 // compare false; `x = nil` is true when x is absent, `x != nil` when present.
