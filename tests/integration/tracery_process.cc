@@ -78,7 +78,9 @@ bool TraceryProcess::Start() {
                                    "--query-addr",
                                    addr(query_port),
                                    "--admin-addr",
-                                   addr(admin_port)};
+                                   addr(admin_port),
+                                   "--tempo-addr",
+                                   ""};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = fork();
   if (pid_ == 0) {
