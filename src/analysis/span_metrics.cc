@@ -314,6 +314,10 @@ void SpanMetricsAggregator::Observe(const model::SpanBatch& batch) {
     const size_t shard_index = std::hash<std::string_view>{}(service) % kShards;
     Shard& shard = shards_[shard_index];
     if (shard_index != locked_shard) {
+      // Release the previous shard before taking the next: holding one
+      // while waiting for another deadlocks against a thread that visits
+      // the same shards in the opposite order.
+      if (lock.owns_lock()) lock.unlock();
       lock = std::unique_lock<std::mutex>(shard.mu);
       locked_shard = shard_index;
     }
