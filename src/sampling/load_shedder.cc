@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -22,6 +23,12 @@ uint64_t ProcessResidentBytes() {
 
 LoadShedder::LoadShedder(LoadShedderOptions options, MetricsRegistry* metrics) : options_(std::move(options)) {
   if (!options_.memory_usage_bytes) options_.memory_usage_bytes = ProcessResidentBytes;
+  if (!options_.clock_ns)
+    options_.clock_ns = [] {
+      return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::steady_clock::now().time_since_epoch())
+                                       .count());
+    };
   options_.min_keep_fraction = std::clamp(options_.min_keep_fraction, 1e-6, 1.0);
   if (metrics) {
     // The gauge outlives this object, so it reads a shared copy.
@@ -53,7 +60,7 @@ void LoadShedder::Update(uint64_t now_ns) {
     started_ = true;
     interval_start_ns_ = now_ns;
   }
-  if (now_ns - interval_start_ns_ < options_.adjust_interval_ns) return;
+  if (now_ns < interval_start_ns_ || now_ns - interval_start_ns_ < options_.adjust_interval_ns) return;
   interval_start_ns_ = now_ns;
 
   bool overloaded = overloaded_in_interval_;

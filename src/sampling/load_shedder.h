@@ -48,6 +48,9 @@ struct LoadShedderOptions {
   // Bytes in use by the process; the default reads the resident set size
   // from /proc/self/statm. Tests inject a fake.
   std::function<uint64_t()> memory_usage_bytes;
+  // Monotonic clock in ns for callers that report to the shedder (the
+  // pipeline); default std::chrono::steady_clock. Tests inject.
+  std::function<uint64_t()> clock_ns;
 };
 
 class LoadShedder {
@@ -70,6 +73,8 @@ class LoadShedder {
   Status AdmitBatch() const;
   // Seconds a refused client should wait (the adjust interval, at least 1).
   uint64_t retry_after_s() const;
+  // The configured clock (see LoadShedderOptions::clock_ns).
+  uint64_t NowNs() const { return options_.clock_ns(); }
   uint64_t last_memory_bytes() const { return memory_bytes_.load(std::memory_order_relaxed); }
 
  private:
