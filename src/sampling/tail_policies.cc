@@ -205,19 +205,22 @@ bool TailPolicySet::Matches(size_t i, const model::SpanBatch& trace, uint64_t no
         r.seen.clear();
       }
       bool rare = false;
-      std::string key;
+      // Each (service, operation) counts once per trace: a trace with 50
+      // spans of one operation is one trace of it.
+      uint64_t counted[16];
+      size_t n_counted = 0;
       for (const auto& s : trace.spans) {
-        std::string_view svc = trace.ServiceOf(s);
-        key.assign(svc);
-        key.push_back('\0');
-        key.append(s.name);
+        const uint64_t key = std::hash<std::string_view>{}(trace.ServiceOf(s)) * 0x9E3779B97F4A7C15ULL ^
+                             std::hash<std::string_view>{}(s.name);
+        bool dup = false;
+        for (size_t k = 0; k < n_counted && !dup; ++k) dup = counted[k] == key;
+        if (dup) continue;
+        if (n_counted < 16) counted[n_counted++] = key;
         auto it = r.seen.find(key);
         if (it == r.seen.end()) {
           if (r.seen.size() >= kMaxRareKeysPerWindow) continue;
           it = r.seen.emplace(key, 0).first;
         }
-        // Count each (service, operation) once per trace: a trace with 50
-        // spans of one operation is one trace of it.
         if (it->second <= p.per_window) {
           ++it->second;
           if (it->second <= p.per_window) rare = true;
@@ -226,12 +229,11 @@ bool TailPolicySet::Matches(size_t i, const model::SpanBatch& trace, uint64_t no
       return rare;
     }
     case TailPolicy::Type::kAttribute:
-      for (const auto& s : trace.spans) {
+      // Resources are shared by many spans: check each once, not per span.
+      for (const auto& r : trace.resources)
+        if (AttributeMatches(r.attributes, p, c.regex.get())) return true;
+      for (const auto& s : trace.spans)
         if (AttributeMatches(s.attributes, p, c.regex.get())) return true;
-        if (s.resource_index < trace.resources.size() &&
-            AttributeMatches(trace.resources[s.resource_index].attributes, p, c.regex.get()))
-          return true;
-      }
       return false;
     case TailPolicy::Type::kProbabilistic:
       if (trace.spans.empty() || !TraceIdSampled(trace.spans.front().trace_id, p.probability)) return false;

@@ -101,7 +101,10 @@ class TailPolicySet {
   };
   struct RareState {
     uint64_t window_start_ns = 0;
-    std::unordered_map<std::string, uint32_t> seen;  // "service\0operation" -> traces
+    // hash(service, operation) -> traces this window. A 64-bit hash stands
+    // in for the strings (no allocation per span); a collision merges two
+    // operations' counts, which only makes both look less rare.
+    std::unordered_map<uint64_t, uint32_t> seen;
   };
   struct Compiled {
     std::unique_ptr<std::regex> regex;

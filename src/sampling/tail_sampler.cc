@@ -81,11 +81,12 @@ TailSampler::TailSampler(TailSamplerOptions options, std::unique_ptr<TailPolicyS
 TailSampler::~TailSampler() { Stop(); }
 
 uint64_t TailSampler::EstimateBytes(const model::Span& s) {
-  uint64_t n = sizeof(model::Span) + s.name.capacity() + s.trace_state.capacity() + s.status_message.capacity() +
-               AttributesBytes(s.attributes);
-  for (const auto& e : s.events) n += sizeof(model::Event) + e.name.capacity() + AttributesBytes(e.attributes);
-  for (const auto& l : s.links) n += sizeof(model::Link) + l.trace_state.capacity() + AttributesBytes(l.attributes);
-  return n;
+  // An estimate from sizes only (no walk over every attribute string: this
+  // runs once per span on the hot path). Attribute strings are counted at a
+  // flat 32 bytes each beyond the KeyValue itself.
+  return sizeof(model::Span) + s.name.size() + s.status_message.size() +
+         s.attributes.size() * (sizeof(model::KeyValue) + 32) +
+         s.events.size() * (sizeof(model::Event) + 64) + s.links.size() * (sizeof(model::Link) + 32);
 }
 
 bool TailSampler::IsComplete(const model::SpanBatch& trace) {
@@ -116,7 +117,8 @@ void TailSampler::Offer(model::SpanBatch&& batch) {
     bool late_priority = false;
     BufferedTrace* cur = nullptr;
     model::TraceId cur_id;
-    for (auto& span : batch.spans) {
+    for (size_t i = 0; i < batch.spans.size(); ++i) {
+      model::Span& span = batch.spans[i];
       if (cur == nullptr || !(span.trace_id == cur_id)) {
         cur = nullptr;
         auto bit = buffer_.find(span.trace_id);
@@ -142,6 +144,10 @@ void TailSampler::Offer(model::SpanBatch&& batch) {
           stats_.buffered_bytes += kPerTraceOverheadBytes;
         }
         cur_id = span.trace_id;
+        // Exporters group spans by trace: reserve for this run at once.
+        size_t run = 1;
+        while (i + run < batch.spans.size() && batch.spans[i + run].trace_id == cur_id) ++run;
+        cur->batch.spans.reserve(cur->batch.spans.size() + run);
       }
       BufferedTrace& t = *cur;
       // Resources and scopes are copied once per trace per Offer, not per span.
