@@ -166,7 +166,7 @@ bool ParseEndpoint(const std::string& url, Endpoint* ep) {
 // A keep-alive HTTP/1.1 client connection (reconnects on failure).
 class HttpConnection {
  public:
-  explicit HttpConnection(Endpoint ep) : ep_(std::move(ep)), stream_(ioc_) {}
+  explicit HttpConnection(Endpoint ep) : ep_(std::move(ep)) { stream_.emplace(ioc_); }
 
   // Returns the HTTP status, or -1 on a transport error.
   int Request(http::verb verb, const std::string& target, const std::string& body, const char* content_type,
@@ -175,8 +175,8 @@ class HttpConnection {
       try {
         if (!connected_) {
           asio::ip::tcp::resolver resolver(ioc_);
-          stream_.connect(resolver.resolve(ep_.host, ep_.port));
-          stream_.socket().set_option(asio::ip::tcp::no_delay(true));
+          stream_->connect(resolver.resolve(ep_.host, ep_.port));
+          stream_->socket().set_option(asio::ip::tcp::no_delay(true));
           connected_ = true;
         }
         http::request<http::string_body> req{verb, target, 11};
@@ -185,11 +185,11 @@ class HttpConnection {
         req.keep_alive(true);
         req.body() = body;
         req.prepare_payload();
-        http::write(stream_, req);
+        http::write(*stream_, req);
         beast::flat_buffer buf;
         http::response_parser<http::string_body> parser;
         parser.body_limit(1ull << 30);
-        http::read(stream_, buf, parser);
+        http::read(*stream_, buf, parser);
         auto& res = parser.get();
         if (response_body) *response_body = std::move(res.body());
         if (!res.keep_alive()) Reset();
@@ -204,13 +204,13 @@ class HttpConnection {
  private:
   void Reset() {
     beast::error_code ec;
-    stream_.socket().close(ec);
-    stream_ = beast::tcp_stream(ioc_);
+    stream_->socket().close(ec);
+    stream_.emplace(ioc_);
     connected_ = false;
   }
   Endpoint ep_;
   asio::io_context ioc_;
-  beast::tcp_stream stream_;
+  std::optional<beast::tcp_stream> stream_;
   bool connected_ = false;
 };
 

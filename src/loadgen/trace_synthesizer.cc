@@ -99,8 +99,10 @@ uint64_t TraceSynthesizer::LatencyNs(double mu, double sigma) {
 }
 
 uint32_t TraceSynthesizer::ResourceIndexFor(uint32_t service, model::SpanBatch* out) {
-  if (mapped_batch_ != out || batch_resource_map_.size() != services_.size()) {
-    // A new output batch: rebuild the map from what it already holds.
+  if (mapped_batch_ != out || mapped_resources_ != out->resources.size() ||
+      batch_resource_map_.size() != services_.size()) {
+    // A new (or externally changed) output batch: rebuild the map from what
+    // it holds. The size check also catches a new batch at a reused address.
     batch_resource_map_.assign(services_.size(), -1);
     mapped_batch_ = out;
     for (size_t i = 0; i < out->resources.size(); ++i) {
@@ -113,6 +115,7 @@ uint32_t TraceSynthesizer::ResourceIndexFor(uint32_t service, model::SpanBatch* 
     batch_resource_map_[service] = static_cast<int>(out->resources.size());
     out->resources.push_back(resources_[services_[service].resource_index]);
   }
+  mapped_resources_ = out->resources.size();
   return static_cast<uint32_t>(batch_resource_map_[service]);
 }
 

@@ -71,6 +71,7 @@ class TraceSynthesizer {
   model::TraceId current_trace_;
   std::vector<int> batch_resource_map_;  // service → index in the current out batch, -1 if absent
   const model::SpanBatch* mapped_batch_ = nullptr;
+  size_t mapped_resources_ = 0;
 };
 
 }  // namespace tracery::loadgen

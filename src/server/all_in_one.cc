@@ -21,6 +21,7 @@
 #include "server/http_server.h"
 #include "server/static_files.h"
 #include "storage/embedded_store.h"
+#include "traceql/tempo_api.h"
 
 namespace tracery::server {
 
@@ -72,6 +73,7 @@ struct AllInOne::Impl {
   std::unique_ptr<query::JaegerApi> jaeger;
   std::unique_ptr<query::JaegerV3Api> jaeger_v3;
   std::unique_ptr<query::ZipkinApi> zipkin_query;
+  std::unique_ptr<traceql::TempoApiHandler> tempo;
   std::unique_ptr<StaticFiles> ui;
   std::unique_ptr<AdminHandler> admin;
   std::vector<std::unique_ptr<HttpServer>> servers;
@@ -142,6 +144,9 @@ Status AllInOne::Start() {
   m.jaeger = std::make_unique<query::JaegerApi>(*m.store, NowNanos, qo);
   m.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*m.store, NowNanos, qo);
   m.zipkin_query = std::make_unique<query::ZipkinApi>(*m.store, NowNanos, qo);
+  traceql::TempoApiOptions to;
+  to.max_trace_spans = c.max_spans_per_trace;
+  m.tempo = std::make_unique<traceql::TempoApiHandler>(m.store.get(), to);
   m.otlp_http = std::make_unique<collector::OtlpHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
   m.zipkin_ingest = std::make_unique<collector::ZipkinHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
   auto ui_dir = FindUiDir(c.ui_dir);
@@ -169,9 +174,14 @@ Status AllInOne::Start() {
   auto zipkin = m.Listen("zipkin", c.zipkin_addr, {m.zipkin_ingest.get(), m.zipkin_query.get()});
   if (!zipkin.ok()) return fail(zipkin.status());
   m.zipkin_server = *zipkin;
-  auto query = m.Listen("query", c.query_addr, {m.jaeger_v3.get(), m.jaeger.get(), m.analysis_api.get(), m.ui.get()});
+  auto query = m.Listen("query", c.query_addr, {m.tempo.get(), m.jaeger_v3.get(), m.jaeger.get(), m.analysis_api.get(), m.ui.get()});
   if (!query.ok()) return fail(query.status());
   m.query_server = *query;
+  if (!c.tempo_addr.empty()) {
+    // Grafana's Tempo data source on Tempo's own port (TraceQL search, trace by id).
+    auto tempo = m.Listen("tempo", c.tempo_addr, {m.tempo.get(), m.jaeger.get()});
+    if (!tempo.ok()) return fail(tempo.status());
+  }
 
   collector::OtlpGrpcOptions go;
   go.address = c.otlp_grpc_addr;

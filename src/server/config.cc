@@ -15,6 +15,8 @@ void AddServerFlags(CLI::App* app, ServerConfig* c) {
   app->add_option("--query-addr", c->query_addr, "Query API and UI listen address")->envname("TRACERY_QUERY_ADDR");
   app->add_option("--admin-addr", c->admin_addr, "Admin listen address (/metrics, /healthz, /readyz)")
       ->envname("TRACERY_ADMIN_ADDR");
+  app->add_option("--tempo-addr", c->tempo_addr, "Tempo-compatible API listen address (empty: off)")
+      ->envname("TRACERY_TEMPO_ADDR");
   app->add_option("--ui-dir", c->ui_dir, "Directory of the built web UI")->envname("TRACERY_UI_DIR");
   app->add_option("--max-request-bytes", c->max_request_bytes, "Largest accepted ingest body (413 above)");
   app->add_option("--retention", c->retention, "How long spans are kept, e.g. 168h, 720h")
@@ -42,6 +44,7 @@ std::string DescribeConfig(const ServerConfig& c) {
   line("zipkin-addr", c.zipkin_addr);
   line("query-addr", c.query_addr);
   line("admin-addr", c.admin_addr);
+  line("tempo-addr", c.tempo_addr.empty() ? "(off)" : c.tempo_addr);
   line("ui-dir", c.ui_dir.empty() ? "(auto)" : c.ui_dir);
   line("max-request-bytes", std::to_string(c.max_request_bytes));
   line("retention", c.retention);

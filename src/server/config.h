@@ -21,6 +21,9 @@ struct ServerConfig {
   std::string zipkin_addr = "0.0.0.0:9411";      // --zipkin-addr / TRACERY_ZIPKIN_ADDR
   std::string query_addr = "0.0.0.0:16686";      // --query-addr / TRACERY_QUERY_ADDR
   std::string admin_addr = "0.0.0.0:14269";      // --admin-addr / TRACERY_ADMIN_ADDR
+  // --tempo-addr: Grafana Tempo-compatible API (TraceQL) on Tempo's port;
+  // empty disables it (the same API is always on the query address too).
+  std::string tempo_addr = "0.0.0.0:3200";
   // --ui-dir / TRACERY_UI_DIR: the built web UI; empty: found next to the binary.
   std::string ui_dir;
   // --max-request-bytes: larger ingest bodies are answered 413.

@@ -181,9 +181,23 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
       if (ec || !res->keep_alive()) {
         self->Close();
+        if (!ec) self->Drain();
         return;
       }
       self->Read();
+    });
+  }
+
+  // After answering a request whose body we refused (413, malformed), the
+  // client may still be sending it. Closing at once would make the kernel
+  // reset the connection and the client would never read our answer, so
+  // read and discard for a bounded time and volume first.
+  void Drain() {
+    drain_buffer_.resize(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_bytes_ += n;
+      if (!ec && self->drained_bytes_ < (256u << 20)) self->Drain();
     });
   }
 
@@ -195,6 +209,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::vector<char> drain_buffer_;
+  size_t drained_bytes_ = 0;
   HttpServer::Impl* server_;
 };
 

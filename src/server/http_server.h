@@ -56,8 +56,9 @@ class HttpServer {
   // when a handler throws). Exposed for tests of routing without sockets.
   static HttpResponse Dispatch(const std::vector<HttpHandler*>& handlers, const HttpRequest& req);
 
+  struct Impl;  // public so the connection sessions in http_server.cc can use it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

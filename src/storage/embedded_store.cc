@@ -636,7 +636,14 @@ struct OrderKey {
 
 struct Candidate {
   TracePartial partial;
-  uint64_t mask = 0;
+  uint64_t mask = 0;     // conditions confirmed
+  uint64_t pending = 0;  // conditions a segment may confirm after decoding
+};
+
+struct PendingVerify {
+  std::shared_ptr<SegmentReader> reader;
+  std::unordered_map<uint32_t, Candidate*> hits;  // ordinal -> candidate
+  std::vector<uint64_t> verify_mask;              // per ordinal: conditions to check
 };
 
 }  // namespace
@@ -732,6 +739,7 @@ Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
   uint64_t lo = q.start_time_min_ns > options_.max_trace_duration_ns ? q.start_time_min_ns - options_.max_trace_duration_ns : 0;
   uint64_t hi = q.start_time_max_ns > UINT64_MAX - options_.max_trace_duration_ns ? UINT64_MAX
                                                                                     : q.start_time_max_ns + options_.max_trace_duration_ns;
+  std::vector<PendingVerify> pending;
   if (!cands.empty()) {
     for (const auto& m : snap.memtables) {
       m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
@@ -786,20 +794,29 @@ Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
         }
       }
       if (!any_verify) continue;
-      Status st = r.ForEachTrace([&](uint32_t o) { return verify_mask[o] != 0; },
-                                 [&](uint32_t o, const std::vector<model::Span>& spans) {
-                                   Candidate* cd = hits[o];
-                                   for (size_t c = 0; c < nconds; ++c) {
-                                     if (!(verify_mask[o] & (1ull << c)) || (cd->mask & (1ull << c))) continue;
-                                     for (const auto& s : spans) {
-                                       if (SpanMatches(q.span_conditions[c], s, r.resources()[s.resource_index])) {
-                                         cd->mask |= 1ull << c;
-                                         break;
-                                       }
-                                     }
-                                   }
-                                   return !expired();
-                                 });
+      for (auto& [o, cd] : hits) cd->pending |= verify_mask[o];
+      pending.push_back(PendingVerify{e.reader, std::move(hits), std::move(verify_mask)});
+    }
+    // Decode spans only for traces that can still match: every condition
+    // either already confirmed or awaiting confirmation somewhere.
+    for (auto& pv : pending) {
+      auto& r = *pv.reader;
+      auto viable = [&](Candidate* cd) { return ((cd->mask | cd->pending) & all_mask) == all_mask; };
+      Status st = r.ForEachTrace(
+          [&](uint32_t o) { return pv.verify_mask[o] != 0 && viable(pv.hits[o]); },
+          [&](uint32_t o, const std::vector<model::Span>& spans) {
+            Candidate* cd = pv.hits[o];
+            for (size_t c = 0; c < nconds; ++c) {
+              if (!(pv.verify_mask[o] & (1ull << c)) || (cd->mask & (1ull << c))) continue;
+              for (const auto& s : spans) {
+                if (SpanMatches(q.span_conditions[c], s, r.resources()[s.resource_index])) {
+                  cd->mask |= 1ull << c;
+                  break;
+                }
+              }
+            }
+            return !expired();
+          });
       if (!st.ok()) return st;
       if (expired()) return timeout();
     }

@@ -53,7 +53,7 @@ struct EmbeddedStoreOptions {
   uint64_t segment_target_bytes = 32u << 20;      // merge small segments up to this size
   bool compaction = true;
   size_t compaction_min_segments = 4;             // merge when a partition has this many small ones
-  size_t row_group_spans = 2048;
+  size_t row_group_spans = 1024;
   int zstd_level = 3;
   uint64_t retention_period_ns = 7ull * 24 * 3600 * 1'000'000'000;  // 0: keep forever
   uint64_t max_disk_bytes = 0;                    // 0: no size cap

@@ -4,9 +4,28 @@
 
 namespace tracery::storage::segment {
 
+namespace {
+
+// One zstd context per thread: creating one per call costs more than
+// decompressing a small column.
+struct ZstdContexts {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(c);
+    ZSTD_freeDCtx(d);
+  }
+};
+ZstdContexts& Contexts() {
+  thread_local ZstdContexts ctx;
+  return ctx;
+}
+
+}  // namespace
+
 Status Compress(std::string_view raw, int level, std::string* out) {
   out->resize(ZSTD_compressBound(raw.size()));
-  size_t n = ZSTD_compress(out->data(), out->size(), raw.data(), raw.size(), level);
+  size_t n = ZSTD_compressCCtx(Contexts().c, out->data(), out->size(), raw.data(), raw.size(), level);
   if (ZSTD_isError(n)) return Status::Internal(std::string("zstd compress: ") + ZSTD_getErrorName(n));
   out->resize(n);
   return Status::Ok();
@@ -15,7 +34,7 @@ Status Compress(std::string_view raw, int level, std::string* out) {
 Status Decompress(std::string_view compressed, size_t raw_bytes, std::string* out) {
   if (raw_bytes > (1ull << 32)) return Status::Corruption("segment block: implausible raw size");
   out->resize(raw_bytes);
-  size_t n = ZSTD_decompress(out->data(), raw_bytes, compressed.data(), compressed.size());
+  size_t n = ZSTD_decompressDCtx(Contexts().d, out->data(), raw_bytes, compressed.data(), compressed.size());
   if (ZSTD_isError(n)) return Status::Corruption(std::string("segment block: zstd: ") + ZSTD_getErrorName(n));
   if (n != raw_bytes) return Status::Corruption("segment block: decompressed size mismatch");
   return Status::Ok();

@@ -320,7 +320,13 @@ Status SegmentReader::GetTrace(const model::TraceId& id, model::SpanBatch* out, 
   int64_t ord = traces_->Find(id);
   if (ord < 0) return Status::Ok();
   uint32_t target = static_cast<uint32_t>(ord);
-  return ForEachTrace([target](uint32_t o) { return o == target; },
+  // Straight to the one row group holding the trace.
+  auto rg_it = std::upper_bound(row_groups_.begin(), row_groups_.end(), target,
+                                [](uint32_t o, const RowGroupInfo& rg) { return o < rg.first_trace; });
+  if (rg_it == row_groups_.begin()) return Status::Corruption("segment " + path_ + ": row groups do not cover trace");
+  size_t rg = static_cast<size_t>(rg_it - row_groups_.begin() - 1);
+  bool stop = false;
+  return DecodeRowGroup(rg, [target](uint32_t o) { return o == target; },
                       [&](uint32_t, const std::vector<model::Span>& spans) {
                         *found = true;
                         for (const auto& s : spans) {
@@ -333,7 +339,8 @@ Status SegmentReader::GetTrace(const model::TraceId& id, model::SpanBatch* out, 
                           out->spans.back().scope_index = static_cast<uint32_t>(out->scopes.size() - 1);
                         }
                         return false;
-                      });
+                      },
+                      &stop);
 }
 
 Status SegmentReader::ForEachTrace(const std::function<bool(uint32_t)>& want,

@@ -92,7 +92,11 @@ class SegmentBuilder {
   std::string scratch_;
   std::vector<uint32_t> order_;
   std::vector<std::pair<uint64_t, uint32_t>> id_index_;
-  std::unordered_map<std::string, uint32_t> string_term_cache_;
+  std::unordered_map<uint64_t, std::pair<uint32_t, uint32_t>> op_terms_;  
+  std::map<std::tuple<uint32_t, uint8_t, int64_t>, uint32_t> int_terms_;  // (resource, name id) -> terms
+  uint32_t kind_terms_[8] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
+                             UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
+  uint32_t error_terms_[2] = {UINT32_MAX, UINT32_MAX};
 };
 
 uint32_t SegmentBuilder::SegmentResource(uint32_t mem_index) {
@@ -134,6 +138,13 @@ void SegmentBuilder::AddTagTerm(uint32_t key_id, const AnyValue& v, std::string_
       term = it->second;
     }
     postings_.Add(term, trace);
+    return;
+  }
+  if (v.type == AnyValue::Type::kInt || v.type == AnyValue::Type::kBool) {
+    int64_t iv = v.type == AnyValue::Type::kInt ? v.int_value : (v.bool_value ? 1 : 0);
+    auto [it, inserted] = int_terms_.try_emplace(std::make_tuple(key_id, static_cast<uint8_t>(v.type), iv), 0);
+    if (inserted) it->second = postings_.TermId(TagTerm(key, v.ToString()));
+    postings_.Add(it->second, trace);
     return;
   }
   std::string s = v.ToString();
@@ -245,14 +256,28 @@ void SegmentBuilder::EncodeTrace(uint32_t ordinal, const MemTrace& t, uint64_t t
       for (uint32_t term : resource_terms_[res]) postings_.Add(term, ordinal);
       last_resource = res;
     }
-    std::string_view service = mem_.resource(s.resource_index).ServiceName();
-    scratch_ = OperationTerm(service, s.name);
-    postings_.Add(postings_.TermId(scratch_), ordinal);
-    postings_.Add(postings_.TermId(NameTerm(s.name)), ordinal);
-    postings_.Add(postings_.TermId(TagTerm("span.kind", model::SpanKindName(s.kind))), ordinal);
+    // Term ids are cached by (resource, name) so the hot loop builds no strings.
+    uint64_t op_key = (static_cast<uint64_t>(res) << 32) | name_id;
+    auto op_it = op_terms_.find(op_key);
+    if (op_it == op_terms_.end()) {
+      std::string_view service = mem_.resource(s.resource_index).ServiceName();
+      op_it = op_terms_.emplace(op_key, std::make_pair(postings_.TermId(OperationTerm(service, s.name)),
+                                                       postings_.TermId(NameTerm(s.name)))).first;
+    }
+    postings_.Add(op_it->second.first, ordinal);
+    postings_.Add(op_it->second.second, ordinal);
+    uint8_t kind = static_cast<uint8_t>(s.kind);
+    if (kind_terms_[kind] == UINT32_MAX) {
+      kind_terms_[kind] = postings_.TermId(TagTerm("span.kind", model::SpanKindName(s.kind)));
+    }
+    postings_.Add(kind_terms_[kind], ordinal);
     if (s.status_code == model::StatusCode::kError) {
-      postings_.Add(postings_.TermId(std::string(kErrorTerm)), ordinal);
-      postings_.Add(postings_.TermId(TagTerm("error", "true")), ordinal);
+      if (error_terms_[0] == UINT32_MAX) {
+        error_terms_[0] = postings_.TermId(std::string(kErrorTerm));
+        error_terms_[1] = postings_.TermId(TagTerm("error", "true"));
+      }
+      postings_.Add(error_terms_[0], ordinal);
+      postings_.Add(error_terms_[1], ordinal);
     }
   }
   current_.trace_count++;

@@ -17,7 +17,7 @@
 namespace tracery::storage {
 
 struct SegmentWriteOptions {
-  size_t row_group_spans = 2048;  // spans per row group (unit of decoding on read)
+  size_t row_group_spans = 1024;  // spans per row group (unit of decoding on read)
   int zstd_level = 3;
   // Tag keys with more than this many values seen in exactly one trace are
   // treated as unique-looking: their single-trace postings are dropped and

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <chrono>
@@ -76,7 +78,9 @@ bool TraceryProcess::Start() {
                                    "--query-addr",
                                    addr(query_port),
                                    "--admin-addr",
-                                   addr(admin_port)};
+                                   addr(admin_port),
+                                   "--tempo-addr",
+                                   ""};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = fork();
   if (pid_ == 0) {

@@ -1,0 +1,163 @@
+// Figures for the SDK's hot paths. Run: build/bench/tracery_sdk_bench
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "otlp_encoder.h"
+#include "span_record.h"
+#include "tracery/propagation.h"
+#include "tracery/sdk.h"
+
+namespace {
+
+tracery::sdk::SdkOptions BenchOptions() {
+  tracery::sdk::SdkOptions o;
+  // A queue deep enough that the benchmark loop never outruns the drain
+  // thread (dropped_queue_full must stay 0, or the figure flatters us).
+  o.batch.max_queue_size = 1 << 16;
+  o.batch.max_export_batch_size = 512;
+  o.batch.schedule_delay_ms = 10;
+  return o;
+}
+
+// No exporter: the background thread drains and recycles records, so this
+// measures the application-thread cost including the queue push.
+void BM_SpanStartEndWithScope(benchmark::State& state) {
+  tracery::TracerProvider provider(BenchOptions(), nullptr, tracery::MakeAlwaysOnSampler());
+  tracery::Tracer tracer = provider.GetTracer("bench");
+  for (auto _ : state) {
+    tracery::Span span = tracer.StartSpan("operation");
+    tracery::Scope scope(span);
+    benchmark::DoNotOptimize(span.context());
+  }
+  state.counters["dropped_queue_full"] = static_cast<double>(provider.Stats().dropped_queue_full);
+}
+BENCHMARK(BM_SpanStartEndWithScope);
+
+void BM_UnsampledSpan(benchmark::State& state) {
+  tracery::TracerProvider provider(BenchOptions(), nullptr,
+                                   tracery::MakeParentBasedSampler(tracery::MakeAlwaysOffSampler()));
+  tracery::Tracer tracer = provider.GetTracer("bench");
+  for (auto _ : state) {
+    tracery::Span span = tracer.StartSpan("operation");
+    benchmark::DoNotOptimize(span.context());
+  }
+}
+BENCHMARK(BM_UnsampledSpan);
+
+void BM_SpanTenAttributes(benchmark::State& state) {
+  tracery::TracerProvider provider(BenchOptions(), nullptr, tracery::MakeAlwaysOnSampler());
+  tracery::Tracer tracer = provider.GetTracer("bench");
+  for (auto _ : state) {
+    tracery::Span span = tracer.StartSpan("operation");
+    span.SetAttribute("http.request.method", "GET");
+    span.SetAttribute("url.path", "/api/cart/items");
+    span.SetAttribute("http.route", "/api/cart/{id}");
+    span.SetAttribute("http.response.status_code", 200);
+    span.SetAttribute("server.address", "cart.internal");
+    span.SetAttribute("server.port", 8080);
+    span.SetAttribute("user_agent.original", "curl/8.0");
+    span.SetAttribute("cache.hit", true);
+    span.SetAttribute("db.rows", int64_t{42});
+    span.SetAttribute("load", 0.75);
+  }
+  state.counters["dropped_queue_full"] = static_cast<double>(provider.Stats().dropped_queue_full);
+}
+BENCHMARK(BM_SpanTenAttributes);
+
+// A fixed two-slot carrier, so the figure is the propagator's cost rather than a map's.
+class FixedCarrier final : public tracery::TextMapCarrier {
+ public:
+  std::string_view Get(std::string_view key) const override {
+    if (key == "traceparent") return traceparent;
+    return {};
+  }
+  void Set(std::string_view key, std::string_view value) override {
+    if (key == "traceparent") traceparent.assign(value.data(), value.size());
+  }
+  std::string traceparent;
+};
+
+void BM_TraceparentInject(benchmark::State& state) {
+  tracery::W3CTraceContextPropagator prop;
+  tracery::Context ctx;
+  ctx.span_context.trace_id = {0x0af7651916cd43ddULL, 0x8448eb211c80319cULL};
+  ctx.span_context.span_id = {0xb7ad6b7169203331ULL};
+  ctx.span_context.trace_flags = 1;
+  FixedCarrier carrier;
+  carrier.traceparent.reserve(64);
+  for (auto _ : state) {
+    prop.Inject(ctx, carrier);
+    benchmark::DoNotOptimize(carrier.traceparent.data());
+  }
+}
+BENCHMARK(BM_TraceparentInject);
+
+void BM_TraceparentExtract(benchmark::State& state) {
+  tracery::W3CTraceContextPropagator prop;
+  FixedCarrier carrier;
+  carrier.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  tracery::Context empty;
+  for (auto _ : state) {
+    tracery::Context ctx = prop.Extract(carrier, empty);
+    benchmark::DoNotOptimize(ctx.span_context.span_id);
+  }
+}
+BENCHMARK(BM_TraceparentExtract);
+
+// Encoding cost per span on the exporter thread (a typical span: 6
+// attributes, one event), batches of 512 as the processor sends them.
+void BM_ExportEncodePerSpan(benchmark::State& state) {
+  using namespace tracery::internal;
+  tracery::sdk::ResourceOptions ro;
+  ro.service_name = "bench";
+  OtlpEncoder encoder(tracery::sdk::DetectResource(ro));
+  InstrumentationScope scope{"bench", "1.0"};
+  std::vector<SpanRecord*> spans;
+  for (int i = 0; i < 512; ++i) {
+    auto* r = new SpanRecord();
+    r->scope = &scope;
+    r->trace_id = {1, static_cast<uint64_t>(i + 1)};
+    r->span_id = {static_cast<uint64_t>(i + 7)};
+    r->parent_span_id = {3};
+    r->has_parent = true;
+    r->sampled = true;
+    r->start_unix_ns = 1700000000000000000ull;
+    r->end_unix_ns = r->start_unix_ns + 12345;
+    r->name_off = r->Store("GET /api/cart");
+    r->name_len = 13;
+    auto add = [&](std::string_view k, tracery::AttributeValue v) {
+      StoredAttribute& a = r->attributes.emplace_back();
+      a.key_off = r->Store(k);
+      a.key_len = static_cast<uint32_t>(k.size());
+      r->StoreValue(v, a);
+    };
+    add("http.request.method", "GET");
+    add("url.path", "/api/cart/items");
+    add("http.route", "/api/cart/{id}");
+    add("http.response.status_code", 200);
+    add("server.address", "cart.internal");
+    add("cache.hit", true);
+    StoredEvent& e = r->events.emplace_back();
+    e.time_unix_ns = r->start_unix_ns + 10;
+    e.name_off = r->Store("retry");
+    e.name_len = 5;
+    spans.push_back(r);
+  }
+  std::string out;
+  for (auto _ : state) {
+    encoder.Encode(spans.data(), spans.size(), &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(spans.size()));
+  state.counters["ns_per_span"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * spans.size()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["bytes_per_span"] = static_cast<double>(out.size()) / static_cast<double>(spans.size());
+  for (SpanRecord* r : spans) delete r;
+}
+BENCHMARK(BM_ExportEncodePerSpan);
+
+}  // namespace
+
+BENCHMARK_MAIN();
