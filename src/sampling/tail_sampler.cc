@@ -309,9 +309,14 @@ void TailSampler::DecideDueLocked(uint64_t now_ns, bool all) {
     auto it = buffer_.find(id);
     if (it == buffer_.end()) continue;
     BufferedTrace& t = it->second;
-    if (!all && now_ns - t.last_seen_ns >= options_.completion_grace_ns && IsComplete(t.batch)) {
-      DecideLocked(it, Reason::kComplete, now_ns);
-      continue;
+    // A trace found incomplete is checked again only once more spans came.
+    if (!all && now_ns - t.last_seen_ns >= options_.completion_grace_ns &&
+        t.incomplete_at_spans != t.batch.spans.size()) {
+      if (IsComplete(t.batch)) {
+        DecideLocked(it, Reason::kComplete, now_ns);
+        continue;
+      }
+      t.incomplete_at_spans = t.batch.spans.size();
     }
     completion_candidates_[keep_n++] = id;
   }

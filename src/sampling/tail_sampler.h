@@ -98,6 +98,7 @@ class TailSampler {
     uint64_t first_seen_ns = 0, last_seen_ns = 0, bytes = 0;
     uint64_t offer_seq = 0;  // Offer call that last appended (for dedup below)
     uint32_t src_resource = 0, dst_resource = 0, src_scope = 0, dst_scope = 0;
+    size_t incomplete_at_spans = 0;  // span count when last found incomplete
     bool root_seen = false;
     bool candidate = false;  // in completion_candidates_
   };

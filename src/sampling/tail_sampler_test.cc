@@ -86,6 +86,23 @@ TEST(TailSampler, TraceWithOpenSpanWaitsForDecisionWait) {
   EXPECT_EQ(f.store.traces.size(), 2u);
 }
 
+TEST(TailSampler, MissingParentArrivingCompletesTheTraceEarly) {
+  Fixture f(kKeepAll);
+  model::SpanBatch b;
+  AddSpan(b, 1, 1, 0, "a", "root");
+  AddSpan(b, 1, 3, 2, "a", "child of span 2");
+  f.sampler->Offer(std::move(b));
+  f.now += 2 * kS;
+  EXPECT_EQ(f.sampler->Tick(), 0u);
+  model::SpanBatch missing;
+  AddSpan(missing, 1, 2, 1, "b", "span 2");
+  f.sampler->Offer(std::move(missing));
+  f.now += 1 * kS;
+  EXPECT_EQ(f.sampler->Tick(), 1u) << "complete 1 s after the last span, 7 s before the decision wait";
+  EXPECT_EQ(f.store.traces[Tid(1)].size(), 3u);
+  EXPECT_EQ(f.sampler->stats().decided_complete, 1u);
+}
+
 TEST(TailSampler, LateSpansFollowTheDecision) {
   Fixture f(kKeepErrors);
   model::SpanBatch b;
