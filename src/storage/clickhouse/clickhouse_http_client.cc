@@ -72,7 +72,8 @@ Result<std::pair<std::string, uint16_t>> ParseClickHouseUrl(std::string_view url
     return Status::InvalidArgument("ClickHouse url must have no path (got '" + std::string(url) + "')");
   std::string_view host = rest;
   uint16_t port = 8123;
-  if (size_t colon = rest.rfind(':'); colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos) {
+  if (size_t colon = rest.rfind(':');
+      colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos) {
     host = rest.substr(0, colon);
     std::string_view p = rest.substr(colon + 1);
     unsigned v = 0;
@@ -82,7 +83,8 @@ Result<std::pair<std::string, uint16_t>> ParseClickHouseUrl(std::string_view url
     port = static_cast<uint16_t>(v);
   }
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty()) return Status::InvalidArgument("ClickHouse url has no host (got '" + std::string(url) + "')");
+  if (host.empty())
+    return Status::InvalidArgument("ClickHouse url has no host (got '" + std::string(url) + "')");
   return std::make_pair(std::string(host), port);
 }
 
@@ -129,7 +131,9 @@ Result<std::string> ClickHouseHttpClient::RoundTrip(const std::string& target, s
         conn = std::make_unique<Connection>();
         asio::ip::tcp::resolver resolver(conn->ioc);
         auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
-        if (ec) return Status::Unavailable("ClickHouse host '" + options_.host + "' does not resolve: " + ec.message());
+        if (ec)
+          return Status::Unavailable("ClickHouse host '" + options_.host +
+                                     "' does not resolve: " + ec.message());
         conn->stream.expires_after(std::chrono::milliseconds(options_.connect_timeout_ms));
         conn->stream.async_connect(endpoints, [&](beast::error_code e, const auto&) { ec = e; });
         run(conn.get());
@@ -181,8 +185,9 @@ Result<std::string> ClickHouseHttpClient::RoundTrip(const std::string& target, s
   return Status::Unavailable("ClickHouse closed the connection twice");
 }
 
-Result<std::string> ClickHouseHttpClient::Execute(std::string_view statement, std::string_view body,
-                                                  const std::vector<std::pair<std::string, std::string>>& settings) {
+Result<std::string> ClickHouseHttpClient::Execute(
+    std::string_view statement, std::string_view body,
+    const std::vector<std::pair<std::string, std::string>>& settings) {
   std::string target = "/?query=";
   AppendUrlEncoded(&target, statement);
   if (!options_.database.empty()) {
@@ -204,8 +209,8 @@ Result<std::string> ClickHouseHttpClient::Execute(std::string_view statement, st
   return RoundTrip(target, body);
 }
 
-Result<std::string> ClickHouseHttpClient::Query(std::string_view statement,
-                                                const std::vector<std::pair<std::string, std::string>>& settings) {
+Result<std::string> ClickHouseHttpClient::Query(
+    std::string_view statement, const std::vector<std::pair<std::string, std::string>>& settings) {
   std::string target = "/?user=";
   AppendUrlEncoded(&target, options_.user);
   if (!options_.password.empty()) {

@@ -21,8 +21,9 @@ TEST(ClickHouseHttpClientTest, ParsesUrls) {
 }
 
 TEST(ClickHouseHttpClientTest, MapsClickHouseErrorsToRetryableOrNot) {
-  EXPECT_EQ(StatusFromClickHouseError(500, "Code: 252, e.displayText() = DB::Exception: Too many parts").code(),
-            Status::Code::kResourceExhausted);
+  EXPECT_EQ(
+      StatusFromClickHouseError(500, "Code: 252, e.displayText() = DB::Exception: Too many parts").code(),
+      Status::Code::kResourceExhausted);
   EXPECT_EQ(StatusFromClickHouseError(500, "Code: 241, e.displayText() = Memory limit").code(),
             Status::Code::kResourceExhausted);
   EXPECT_EQ(StatusFromClickHouseError(500, "Code: 159, e.displayText() = Timeout exceeded").code(),

@@ -52,7 +52,9 @@ std::vector<std::string> SchemaStatements(const SchemaOptions& o, SchemaFeatures
   const bool cluster = !o.cluster.empty();
   const std::string on_cluster = cluster && o.on_cluster_ddl ? " ON CLUSTER " + SqlIdent(o.cluster) : "";
   const std::string lc_string = f.low_cardinality ? "LowCardinality(String)" : "String";
-  auto codec = [&](std::string_view c) { return f.column_codecs ? " CODEC(" + std::string(c) + ")" : std::string(); };
+  auto codec = [&](std::string_view c) {
+    return f.column_codecs ? " CODEC(" + std::string(c) + ")" : std::string();
+  };
   auto engine = [&](std::string_view kind, std::string_view table) {
     if (cluster && o.replicated) {
       return "Replicated" + std::string(kind) + "('/clickhouse/tables/{shard}/" + o.database + "." +
@@ -61,8 +63,9 @@ std::vector<std::string> SchemaStatements(const SchemaOptions& o, SchemaFeatures
     return std::string(kind) + "()";
   };
   auto ttl = [&]() {
-    return f.ttl && o.retention_days > 0 ? " TTL start_day + INTERVAL " + std::to_string(o.retention_days) + " DAY"
-                                         : std::string();
+    return f.ttl && o.retention_days > 0
+               ? " TTL start_day + INTERVAL " + std::to_string(o.retention_days) + " DAY"
+               : std::string();
   };
   auto local_name = [&](const std::string& qualified) { return qualified.substr(qualified.rfind('.') + 1); };
 
@@ -71,19 +74,40 @@ std::vector<std::string> SchemaStatements(const SchemaOptions& o, SchemaFeatures
 
   std::string spans = "CREATE TABLE IF NOT EXISTS " + t.spans_local + on_cluster +
                       " (\n"
-                      "  start_day Date" + codec("Delta, ZSTD(1)") + ",\n"
-                      "  trace_id FixedString(16)" + codec("ZSTD(1)") + ",\n"
-                      "  span_id UInt64" + codec("ZSTD(1)") + ",\n"
-                      "  parent_span_id UInt64" + codec("ZSTD(1)") + ",\n"
-                      "  start_time_ns UInt64" + codec("Delta, ZSTD(1)") + ",\n"
-                      "  duration_ns UInt64" + codec("T64, ZSTD(1)") + ",\n"
-                      "  service " + lc_string + ",\n"
-                      "  name " + lc_string + ",\n"
+                      "  start_day Date" +
+                      codec("Delta, ZSTD(1)") +
+                      ",\n"
+                      "  trace_id FixedString(16)" +
+                      codec("ZSTD(1)") +
+                      ",\n"
+                      "  span_id UInt64" +
+                      codec("ZSTD(1)") +
+                      ",\n"
+                      "  parent_span_id UInt64" +
+                      codec("ZSTD(1)") +
+                      ",\n"
+                      "  start_time_ns UInt64" +
+                      codec("Delta, ZSTD(1)") +
+                      ",\n"
+                      "  duration_ns UInt64" +
+                      codec("T64, ZSTD(1)") +
+                      ",\n"
+                      "  service " +
+                      lc_string +
+                      ",\n"
+                      "  name " +
+                      lc_string +
+                      ",\n"
                       "  kind UInt8,\n"
                       "  status_code UInt8,\n"
-                      "  tag_keys Array(" + lc_string + ")" + codec("ZSTD(1)") + ",\n"
-                      "  tag_values Array(String)" + codec("ZSTD(1)") + ",\n"
-                      "  span_blob String" + codec("ZSTD(3)");
+                      "  tag_keys Array(" +
+                      lc_string + ")" + codec("ZSTD(1)") +
+                      ",\n"
+                      "  tag_values Array(String)" +
+                      codec("ZSTD(1)") +
+                      ",\n"
+                      "  span_blob String" +
+                      codec("ZSTD(3)");
   if (f.skip_indexes) {
     spans += ",\n  INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 1";
     spans += ",\n  INDEX idx_tag_values tag_values TYPE bloom_filter(0.01) GRANULARITY 4";
@@ -101,20 +125,32 @@ std::vector<std::string> SchemaStatements(const SchemaOptions& o, SchemaFeatures
                 "  max_end_ns UInt64,\n"
                 "  span_count UInt64,\n"
                 "  error_count UInt64,\n"
-                "  services Array(" + lc_string + "),\n"
-                "  root_service " + lc_string + ",\n"
-                "  root_name " + lc_string + ",\n"
+                "  services Array(" +
+                lc_string +
+                "),\n"
+                "  root_service " +
+                lc_string +
+                ",\n"
+                "  root_name " +
+                lc_string +
+                ",\n"
                 "  root_key UInt64\n"
-                ") ENGINE = " + engine("MergeTree", local_name(t.trace_index_local)) +
+                ") ENGINE = " +
+                engine("MergeTree", local_name(t.trace_index_local)) +
                 " PARTITION BY start_day ORDER BY trace_id" + ttl());
 
   out.push_back("CREATE TABLE IF NOT EXISTS " + t.operations_local + on_cluster +
                 " (\n"
                 "  start_day Date,\n"
-                "  service " + lc_string + ",\n"
-                "  name " + lc_string + ",\n"
+                "  service " +
+                lc_string +
+                ",\n"
+                "  name " +
+                lc_string +
+                ",\n"
                 "  kind UInt8\n"
-                ") ENGINE = " + engine("ReplacingMergeTree", local_name(t.operations_local)) +
+                ") ENGINE = " +
+                engine("ReplacingMergeTree", local_name(t.operations_local)) +
                 " PARTITION BY start_day ORDER BY (service, kind, name)" + ttl());
 
   // Materialized views fill the index tables from every block inserted into
@@ -123,17 +159,19 @@ std::vector<std::string> SchemaStatements(const SchemaOptions& o, SchemaFeatures
   // root_key: the start time, with the top bit set unless the span is a
   // root, so argMin(.., root_key) picks the root span or else the earliest.
   std::string db = SqlIdent(o.database) + ".";
-  out.push_back("CREATE MATERIALIZED VIEW IF NOT EXISTS " + db + "trace_index_mv" + on_cluster + " TO " +
-                t.trace_index_local +
-                " AS SELECT start_day, trace_id, min(start_time_ns) AS min_start_ns,"
-                " max(start_time_ns + duration_ns) AS max_end_ns, count() AS span_count,"
-                " countIf(status_code = 2) AS error_count, groupUniqArray(service) AS services,"
-                " argMin(service, if(parent_span_id = 0, start_time_ns, bitOr(start_time_ns, 9223372036854775808)))"
-                " AS root_service,"
-                " argMin(name, if(parent_span_id = 0, start_time_ns, bitOr(start_time_ns, 9223372036854775808)))"
-                " AS root_name,"
-                " min(if(parent_span_id = 0, start_time_ns, bitOr(start_time_ns, 9223372036854775808))) AS root_key"
-                " FROM " + t.spans_local + " GROUP BY start_day, trace_id");
+  out.push_back(
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS " + db + "trace_index_mv" + on_cluster + " TO " +
+      t.trace_index_local +
+      " AS SELECT start_day, trace_id, min(start_time_ns) AS min_start_ns,"
+      " max(start_time_ns + duration_ns) AS max_end_ns, count() AS span_count,"
+      " countIf(status_code = 2) AS error_count, groupUniqArray(service) AS services,"
+      " argMin(service, if(parent_span_id = 0, start_time_ns, bitOr(start_time_ns, 9223372036854775808)))"
+      " AS root_service,"
+      " argMin(name, if(parent_span_id = 0, start_time_ns, bitOr(start_time_ns, 9223372036854775808)))"
+      " AS root_name,"
+      " min(if(parent_span_id = 0, start_time_ns, bitOr(start_time_ns, 9223372036854775808))) AS root_key"
+      " FROM " +
+      t.spans_local + " GROUP BY start_day, trace_id");
   out.push_back("CREATE MATERIALIZED VIEW IF NOT EXISTS " + db + "operations_mv" + on_cluster + " TO " +
                 t.operations_local + " AS SELECT start_day, service, name, kind FROM " + t.spans_local +
                 " GROUP BY start_day, service, name, kind");
@@ -195,8 +233,8 @@ std::string SqlFixed16(const uint8_t bytes[16]) {
 std::string SqlDate(uint32_t days) {
   std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
   char buf[16];
-  std::snprintf(buf, sizeof buf, "'%04d-%02u-%02u'", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
+  std::snprintf(buf, sizeof buf, "'%04d-%02u-%02u'", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
 }
 

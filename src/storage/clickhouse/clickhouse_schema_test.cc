@@ -53,7 +53,8 @@ TEST(ClickHouseSchemaTest, ClusterSchemaShardsByTraceIdOnReplicatedLocalTables) 
   o.replicated = true;
   auto stmts = SchemaStatements(o, SchemaFeatures::For({18, 16}));
   EXPECT_TRUE(Contains(stmts, "`tracery`.spans_local ON CLUSTER `traces`"));
-  EXPECT_TRUE(Contains(stmts, "ReplicatedMergeTree('/clickhouse/tables/{shard}/tracery.spans_local', '{replica}')"));
+  EXPECT_TRUE(
+      Contains(stmts, "ReplicatedMergeTree('/clickhouse/tables/{shard}/tracery.spans_local', '{replica}')"));
   EXPECT_TRUE(Contains(stmts, "Distributed(`traces`, `tracery`, spans_local, cityHash64(trace_id))"));
   TableNames t = TableNamesFor(o);
   EXPECT_EQ(t.spans, "`tracery`.spans");

@@ -10,12 +10,12 @@
 namespace tracery::storage {
 namespace {
 
+using clickhouse::kNanosPerDay;
 using clickhouse::RowBinaryReader;
 using clickhouse::RowBinaryWriter;
 using clickhouse::SqlDate;
 using clickhouse::SqlFixed16;
 using clickhouse::SqlString;
-using clickhouse::kNanosPerDay;
 
 constexpr std::string_view kSpanColumns =
     "start_day, trace_id, span_id, parent_span_id, start_time_ns, duration_ns, service, name, kind, "
@@ -29,7 +29,9 @@ uint16_t DayOf(uint64_t unix_nano) {
   return static_cast<uint16_t>(std::min<uint64_t>(d, 65535));  // Date's range ends in 2149
 }
 
-uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
 // Encodes the rows of `batch` for INSERT ... FORMAT RowBinary (columns in
 // kSpanColumns order). Hot path: resource attribute renderings are computed
@@ -73,8 +75,9 @@ void EncodeRows(const model::SpanBatch& batch, std::string* out) {
 }
 
 // Reads rows of kReadColumns. Calls on_row(trace_id, assembled span fields).
-Status ReadSpanRows(std::string_view data, const std::function<Status(const model::TraceId&, model::Span, uint64_t,
-                                                                       std::string_view)>& on_row) {
+Status ReadSpanRows(
+    std::string_view data,
+    const std::function<Status(const model::TraceId&, model::Span, uint64_t, std::string_view)>& on_row) {
   RowBinaryReader r(data);
   while (!r.done()) {
     model::Span s;
@@ -89,7 +92,8 @@ Status ReadSpanRows(std::string_view data, const std::function<Status(const mode
     std::string_view blob = r.String();
     if (r.failed()) return Status::Corruption("truncated span row in ClickHouse's answer");
     if (kind > static_cast<uint8_t>(model::SpanKind::kConsumer) || status > 2)
-      return Status::Corruption("span row with kind " + std::to_string(kind) + " status " + std::to_string(status));
+      return Status::Corruption("span row with kind " + std::to_string(kind) + " status " +
+                                std::to_string(status));
     std::memcpy(s.trace_id.bytes.data(), tid.data(), 16);
     s.kind = static_cast<model::SpanKind>(kind);
     s.status_code = static_cast<model::StatusCode>(status);
@@ -111,8 +115,9 @@ std::string ConditionSql(const SpanCondition& c) {
   for (const auto& t : c.tags) {
     // has() first: on servers with a bloom_filter index on tag_values it
     // skips granules; arrayExists then pairs the key with the value.
-    std::string attr = "(has(tag_values, " + SqlString(t.value) + ") AND arrayExists((k, v) -> k = " +
-                       SqlString(t.key) + " AND v = " + SqlString(t.value) + ", tag_keys, tag_values))";
+    std::string attr = "(has(tag_values, " + SqlString(t.value) +
+                       ") AND arrayExists((k, v) -> k = " + SqlString(t.key) +
+                       " AND v = " + SqlString(t.value) + ", tag_keys, tag_values))";
     if (t.key == "error" && t.value == "true") {
       attr = "(status_code = 2 OR " + attr + ")";
     } else if (t.key == "span.kind") {
@@ -134,10 +139,11 @@ std::string ConditionSql(const SpanCondition& c) {
 }
 
 std::string TimeRangeSql(uint64_t lo_ns, uint64_t hi_ns, bool hi_inclusive) {
-  std::string sql = "start_day >= " + SqlDate(DayOf(lo_ns)) + " AND start_time_ns >= " + std::to_string(lo_ns);
+  std::string sql =
+      "start_day >= " + SqlDate(DayOf(lo_ns)) + " AND start_time_ns >= " + std::to_string(lo_ns);
   if (hi_ns != UINT64_MAX) {
-    sql += " AND start_day <= " + SqlDate(DayOf(hi_ns)) + " AND start_time_ns " + (hi_inclusive ? "<= " : "< ") +
-           std::to_string(hi_ns);
+    sql += " AND start_day <= " + SqlDate(DayOf(hi_ns)) + " AND start_time_ns " +
+           (hi_inclusive ? "<= " : "< ") + std::to_string(hi_ns);
   }
   return sql;
 }
@@ -165,7 +171,8 @@ Result<Cursor> DecodeCursor(std::string_view text, TraceOrder expected) {
   uint64_t key = 0;
   auto r1 = std::from_chars(text.data(), text.data() + c1, order);
   auto r2 = std::from_chars(text.data() + c1 + 1, text.data() + c2, key);
-  if (r1.ec != std::errc() || r1.ptr != text.data() + c1 || r2.ec != std::errc() || r2.ptr != text.data() + c2)
+  if (r1.ec != std::errc() || r1.ptr != text.data() + c1 || r2.ec != std::errc() ||
+      r2.ptr != text.data() + c2)
     return bad("non-numeric field");
   if (order != static_cast<int>(expected)) return bad("cursor is from a search in another order");
   auto id = model::TraceId::FromHex(text.substr(c2 + 1));
@@ -222,7 +229,8 @@ Status ClickHouseStore::Init() {
   if (options_.create_schema) {
     for (const auto& stmt : clickhouse::SchemaStatements(so, features_)) {
       auto r = client_.Query(stmt);
-      if (!r.ok()) return Status(r.status().code(), "creating the Tracery schema failed: " + r.status().message());
+      if (!r.ok())
+        return Status(r.status().code(), "creating the Tracery schema failed: " + r.status().message());
     }
   }
   return Status::Ok();
@@ -241,8 +249,9 @@ Status ClickHouseStore::Insert(const std::string& rows) {
   std::vector<std::pair<std::string, std::string>> settings;
   // A Distributed table acknowledges only once every shard wrote its rows.
   if (!options_.cluster.empty()) settings.emplace_back("insert_distributed_sync", "1");
-  auto r = client_.Execute("INSERT INTO " + tables_.spans + " (" + std::string(kSpanColumns) + ") FORMAT RowBinary",
-                           rows, settings);
+  auto r = client_.Execute(
+      "INSERT INTO " + tables_.spans + " (" + std::string(kSpanColumns) + ") FORMAT RowBinary", rows,
+      settings);
   if (r.ok()) return Status::Ok();
   const Status& st = r.status();
   // A rejected INSERT is never the caller's fault: it is retryable.
@@ -323,9 +332,10 @@ std::vector<std::pair<std::string, std::string>> ClickHouseStore::ReadSettings(u
 
 Result<model::SpanBatch> ClickHouseStore::GetTrace(const model::TraceId& id, size_t max_spans) {
   const std::string id_sql = SqlFixed16(id.bytes.data());
-  auto idx = client_.Query("SELECT count(), groupUniqArrayArray(services), min(min_start_ns), max(max_end_ns) FROM " +
-                               tables_.trace_index + " WHERE trace_id = " + id_sql + " FORMAT RowBinary",
-                           ReadSettings(options_.request_timeout_ms));
+  auto idx = client_.Query(
+      "SELECT count(), groupUniqArrayArray(services), min(min_start_ns), max(max_end_ns) FROM " +
+          tables_.trace_index + " WHERE trace_id = " + id_sql + " FORMAT RowBinary",
+      ReadSettings(options_.request_timeout_ms));
   if (!idx.ok()) return idx.status();
   RowBinaryReader r(*idx);
   uint64_t count = r.U64();
@@ -355,8 +365,10 @@ Result<model::SpanBatch> ClickHouseStore::GetTrace(const model::TraceId& id, siz
     if (!rows.ok()) return rows.status();
     model::SpanBatch out;
     clickhouse::SpanBatchAssembler assembler(&out);
-    TRACERY_RETURN_IF_ERROR(ReadSpanRows(*rows, [&](const model::TraceId&, model::Span s, uint64_t d,
-                                                    std::string_view blob) { return assembler.Add(std::move(s), d, blob); }));
+    TRACERY_RETURN_IF_ERROR(
+        ReadSpanRows(*rows, [&](const model::TraceId&, model::Span s, uint64_t d, std::string_view blob) {
+          return assembler.Add(std::move(s), d, blob);
+        }));
     if (out.spans.empty()) return Status::NotFound("trace " + id.ToHex() + " not found");
     return out;
   }
@@ -384,7 +396,8 @@ Result<FindResult> ClickHouseStore::FindTraces(const TraceQuery& q) {
     if (hi != UINT64_MAX)
       candidates += " AND start_day <= " + SqlDate(DayOf(hi)) + " AND min_start_ns <= " + std::to_string(hi);
   } else {
-    uint64_t span_hi = options_.max_trace_duration_ns == 0 ? UINT64_MAX : SaturatingAdd(hi, options_.max_trace_duration_ns);
+    uint64_t span_hi =
+        options_.max_trace_duration_ns == 0 ? UINT64_MAX : SaturatingAdd(hi, options_.max_trace_duration_ns);
     std::vector<std::string> conds;
     for (const auto& c : q.span_conditions) conds.push_back(ConditionSql(c));
     std::string any, all;
@@ -392,8 +405,8 @@ Result<FindResult> ClickHouseStore::FindTraces(const TraceQuery& q) {
       any += (i ? " OR " : "") + conds[i];
       all += (i ? " AND countIf(" : "countIf(") + conds[i] + ") > 0";
     }
-    candidates = "SELECT trace_id FROM " + tables_.spans + " WHERE " + TimeRangeSql(lo, span_hi, true) + " AND (" +
-                 any + ") GROUP BY trace_id HAVING " + all;
+    candidates = "SELECT trace_id FROM " + tables_.spans + " WHERE " + TimeRangeSql(lo, span_hi, true) +
+                 " AND (" + any + ") GROUP BY trace_id HAVING " + all;
   }
 
   const std::string dur = "if(te > ts, te - ts, 0)";
@@ -402,23 +415,32 @@ Result<FindResult> ClickHouseStore::FindTraces(const TraceQuery& q) {
   if (q.max_trace_duration_ns) having += " AND " + dur + " <= " + std::to_string(q.max_trace_duration_ns);
   std::string order;
   switch (q.order) {
-    case TraceOrder::kMostRecent: order = "ts DESC, trace_id DESC"; break;
-    case TraceOrder::kLongestFirst: order = dur + " DESC, trace_id DESC"; break;
-    case TraceOrder::kShortestFirst: order = dur + " ASC, trace_id ASC"; break;
+    case TraceOrder::kMostRecent:
+      order = "ts DESC, trace_id DESC";
+      break;
+    case TraceOrder::kLongestFirst:
+      order = dur + " DESC, trace_id DESC";
+      break;
+    case TraceOrder::kShortestFirst:
+      order = dur + " ASC, trace_id ASC";
+      break;
   }
   if (cursor) {
     std::string key = q.order == TraceOrder::kMostRecent ? "ts" : dur;
     std::string k = std::to_string(cursor->key);
     std::string id = SqlFixed16(cursor->trace_id.bytes.data());
     const char* cmp = q.order == TraceOrder::kShortestFirst ? ">" : "<";
-    having += " AND (" + key + " " + cmp + " " + k + " OR (" + key + " = " + k + " AND trace_id " + cmp + " " + id + "))";
+    having += " AND (" + key + " " + cmp + " " + k + " OR (" + key + " = " + k + " AND trace_id " + cmp +
+              " " + id + "))";
   }
-  size_t limit = q.limit == 0 ? 20 : q.limit;
-  std::string sql = "SELECT trace_id, min(min_start_ns) AS ts, max(max_end_ns) AS te, sum(span_count) AS n,"
-                    " sum(error_count) AS errs, argMin(root_service, root_key) AS rs,"
-                    " argMin(root_name, root_key) AS rn FROM " +
-                    tables_.trace_index + " WHERE trace_id IN (" + candidates + ") GROUP BY trace_id HAVING " + having +
-                    " ORDER BY " + order + " LIMIT " + std::to_string(limit + 1) + " FORMAT RowBinary";
+  // 0 means the interface default; a huge limit is capped (limit + 1 must not overflow).
+  size_t limit = q.limit == 0 ? 20 : std::min<size_t>(q.limit, 1'000'000);
+  std::string sql =
+      "SELECT trace_id, min(min_start_ns) AS ts, max(max_end_ns) AS te, sum(span_count) AS n,"
+      " sum(error_count) AS errs, argMin(root_service, root_key) AS rs,"
+      " argMin(root_name, root_key) AS rn FROM " +
+      tables_.trace_index + " WHERE trace_id IN (" + candidates + ") GROUP BY trace_id HAVING " + having +
+      " ORDER BY " + order + " LIMIT " + std::to_string(limit + 1) + " FORMAT RowBinary";
   auto rows = client_.Query(sql, ReadSettings(q.timeout_ms));
   if (!rows.ok()) return rows.status();
 
@@ -443,7 +465,8 @@ Result<FindResult> ClickHouseStore::FindTraces(const TraceQuery& q) {
     out.traces.resize(limit);
     const TraceSummary& last = out.traces.back();
     out.next_cursor = EncodeCursor(
-        {q.order, q.order == TraceOrder::kMostRecent ? last.start_time_unix_nano : last.DurationNanos(), last.trace_id});
+        {q.order, q.order == TraceOrder::kMostRecent ? last.start_time_unix_nano : last.DurationNanos(),
+         last.trace_id});
   }
   return out;
 }
@@ -460,8 +483,9 @@ Result<std::vector<std::string>> ClickHouseStore::GetServices() {
 }
 
 Result<std::vector<Operation>> ClickHouseStore::GetOperations(const std::string& service,
-                                                             std::optional<model::SpanKind> kind) {
-  std::string sql = "SELECT DISTINCT name, kind FROM " + tables_.operations + " WHERE service = " + SqlString(service);
+                                                              std::optional<model::SpanKind> kind) {
+  std::string sql =
+      "SELECT DISTINCT name, kind FROM " + tables_.operations + " WHERE service = " + SqlString(service);
   if (kind) sql += " AND kind = " + std::to_string(static_cast<int>(*kind));
   auto rows = client_.Query(sql + " FORMAT RowBinary", ReadSettings(options_.request_timeout_ms));
   if (!rows.ok()) return rows.status();
@@ -471,7 +495,8 @@ Result<std::vector<Operation>> ClickHouseStore::GetOperations(const std::string&
     Operation op;
     op.name = r.String();
     uint8_t k = r.U8();
-    if (k > static_cast<uint8_t>(model::SpanKind::kConsumer)) return Status::Corruption("bad span kind in operations");
+    if (k > static_cast<uint8_t>(model::SpanKind::kConsumer))
+      return Status::Corruption("bad span kind in operations");
     op.kind = static_cast<model::SpanKind>(k);
     out.push_back(std::move(op));
   }
@@ -482,11 +507,13 @@ Result<std::vector<Operation>> ClickHouseStore::GetOperations(const std::string&
 Result<std::vector<DependencyLink>> ClickHouseStore::GetDependencies(uint64_t start_ns, uint64_t end_ns) {
   if (start_ns >= end_ns) return std::vector<DependencyLink>{};
   const std::string range = TimeRangeSql(start_ns, end_ns, false);
-  std::string sql = "SELECT ps, cs, count(), countIf(st = 2) FROM (SELECT trace_id, span_id AS join_id, service AS ps FROM " +
-                    tables_.spans + " WHERE " + range +
-                    ") ALL INNER JOIN (SELECT trace_id, parent_span_id AS join_id, service AS cs, status_code AS st FROM " +
-                    tables_.spans + " WHERE " + range +
-                    " AND parent_span_id != 0) USING (trace_id, join_id) WHERE ps != cs GROUP BY ps, cs FORMAT RowBinary";
+  std::string sql =
+      "SELECT ps, cs, count(), countIf(st = 2) FROM (SELECT trace_id, span_id AS join_id, service AS ps "
+      "FROM " +
+      tables_.spans + " WHERE " + range +
+      ") ALL INNER JOIN (SELECT trace_id, parent_span_id AS join_id, service AS cs, status_code AS st FROM " +
+      tables_.spans + " WHERE " + range +
+      " AND parent_span_id != 0) USING (trace_id, join_id) WHERE ps != cs GROUP BY ps, cs FORMAT RowBinary";
   auto rows = client_.Query(sql, ReadSettings(options_.request_timeout_ms));
   if (!rows.ok()) return rows.status();
   std::vector<DependencyLink> out;
@@ -513,7 +540,8 @@ Status ClickHouseStore::ScanSpans(uint64_t start_ns, uint64_t end_ns,
                        (after ? " AND trace_id > " + SqlFixed16(after->bytes.data()) : "") +
                        " ORDER BY trace_id LIMIT " + std::to_string(options_.scan_page_traces);
     std::string sql = "SELECT " + std::string(kReadColumns) + " FROM " + tables_.spans + " WHERE " + range +
-                      " AND trace_id IN (" + page + ") ORDER BY trace_id, start_time_ns, span_id FORMAT RowBinary";
+                      " AND trace_id IN (" + page +
+                      ") ORDER BY trace_id, start_time_ns, span_id FORMAT RowBinary";
     auto rows = client_.Query(sql, ReadSettings(options_.request_timeout_ms));
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return Status::Ok();
@@ -529,16 +557,16 @@ Status ClickHouseStore::ScanSpans(uint64_t start_ns, uint64_t end_ns,
       assembler.emplace(&batch);
     };
     assembler.emplace(&batch);
-    TRACERY_RETURN_IF_ERROR(ReadSpanRows(*rows, [&](const model::TraceId& id, model::Span s, uint64_t d,
-                                                    std::string_view blob) -> Status {
-      if (stop) return Status::Ok();
-      if (traces == 0 || id != current) {
-        emit();
-        current = id;
-        ++traces;
-      }
-      return assembler->Add(std::move(s), d, blob);
-    }));
+    TRACERY_RETURN_IF_ERROR(ReadSpanRows(
+        *rows, [&](const model::TraceId& id, model::Span s, uint64_t d, std::string_view blob) -> Status {
+          if (stop) return Status::Ok();
+          if (traces == 0 || id != current) {
+            emit();
+            current = id;
+            ++traces;
+          }
+          return assembler->Add(std::move(s), d, blob);
+        }));
     emit();
     if (stop || traces < options_.scan_page_traces) return Status::Ok();
     after = current;
@@ -550,11 +578,13 @@ StoreStats ClickHouseStore::Stats() {
   s.spans_written = spans_written_.load();
   s.memtable_spans = pending_spans_.load();
   auto strip = [](const std::string& t) { return SqlString(t.substr(t.rfind('.') + 1)); };
-  auto rows = client_.Query(
-      "SELECT sumIf(rows, table = " + strip(tables_.spans_local) + "), sum(bytes_on_disk), count() FROM system.parts"
-      " WHERE active AND database = " + SqlString(options_.database) + " AND table IN (" + strip(tables_.spans_local) +
-          ", " + strip(tables_.trace_index_local) + ", " + strip(tables_.operations_local) + ") FORMAT RowBinary",
-      ReadSettings(5'000));
+  auto rows = client_.Query("SELECT sumIf(rows, table = " + strip(tables_.spans_local) +
+                                "), sum(bytes_on_disk), count() FROM system.parts"
+                                " WHERE active AND database = " +
+                                SqlString(options_.database) + " AND table IN (" +
+                                strip(tables_.spans_local) + ", " + strip(tables_.trace_index_local) + ", " +
+                                strip(tables_.operations_local) + ") FORMAT RowBinary",
+                            ReadSettings(5'000));
   if (rows.ok()) {
     RowBinaryReader r(*rows);
     uint64_t stored = r.U64(), bytes = r.U64(), parts = r.U64();
@@ -573,17 +603,19 @@ Result<size_t> ClickHouseStore::DropExpiredPartitions(uint64_t now_unix_nano) {
   auto strip = [](const std::string& t) { return t.substr(t.rfind('.') + 1); };
   const std::string tables[] = {strip(tables_.spans_local), strip(tables_.trace_index_local),
                                 strip(tables_.operations_local)};
-  auto rows = client_.Query("SELECT DISTINCT table, partition FROM system.parts WHERE active AND database = " +
-                                SqlString(options_.database) + " AND table IN (" + SqlString(tables[0]) + ", " +
-                                SqlString(tables[1]) + ", " + SqlString(tables[2]) + ") FORMAT RowBinary",
-                            ReadSettings(options_.request_timeout_ms));
+  auto rows =
+      client_.Query("SELECT DISTINCT table, partition FROM system.parts WHERE active AND database = " +
+                        SqlString(options_.database) + " AND table IN (" + SqlString(tables[0]) + ", " +
+                        SqlString(tables[1]) + ", " + SqlString(tables[2]) + ") FORMAT RowBinary",
+                    ReadSettings(options_.request_timeout_ms));
   if (!rows.ok()) return rows.status();
   // A partition (day) is kept while any of it lies within the last
   // retention_days days.
   const int64_t today = static_cast<int64_t>(now_unix_nano / kNanosPerDay);
   const int64_t oldest_kept = today - static_cast<int64_t>(options_.retention_days) + 1;
-  const std::string on_cluster =
-      !options_.cluster.empty() && options_.on_cluster_ddl ? " ON CLUSTER " + clickhouse::SqlIdent(options_.cluster) : "";
+  const std::string on_cluster = !options_.cluster.empty() && options_.on_cluster_ddl
+                                     ? " ON CLUSTER " + clickhouse::SqlIdent(options_.cluster)
+                                     : "";
   size_t dropped = 0;
   RowBinaryReader r(*rows);
   while (!r.done()) {
@@ -592,8 +624,9 @@ Result<size_t> ClickHouseStore::DropExpiredPartitions(uint64_t now_unix_nano) {
     if (r.failed()) return Status::Corruption("truncated partition list from ClickHouse");
     int64_t day = clickhouse::ParseDate(partition);
     if (day < 0 || day >= oldest_kept) continue;
-    auto st = client_.Query("ALTER TABLE " + clickhouse::SqlIdent(options_.database) + "." +
-                            clickhouse::SqlIdent(table) + on_cluster + " DROP PARTITION " + SqlString(partition));
+    auto st =
+        client_.Query("ALTER TABLE " + clickhouse::SqlIdent(options_.database) + "." +
+                      clickhouse::SqlIdent(table) + on_cluster + " DROP PARTITION " + SqlString(partition));
     if (!st.ok()) return st.status();
     ++dropped;
   }
@@ -604,13 +637,14 @@ void ClickHouseStore::RetentionLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    uint64_t now_ns = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    uint64_t now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
     // Failures are retried at the next interval; there is no caller to tell.
     (void)DropExpiredPartitions(now_ns);
     lock.lock();
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.retention_check_interval_ms), [&] { return stopping_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.retention_check_interval_ms),
+                 [&] { return stopping_; });
   }
 }
 

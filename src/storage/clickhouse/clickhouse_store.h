@@ -111,11 +111,11 @@ class ClickHouseStore : public SpanStore {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::shared_ptr<InsertGroup> pending_;            // GUARDED_BY(mu_)
-  size_t pending_bytes_ = 0;                        // GUARDED_BY(mu_)
-  bool insert_in_flight_ = false;                   // GUARDED_BY(mu_)
+  std::shared_ptr<InsertGroup> pending_;                     // GUARDED_BY(mu_)
+  size_t pending_bytes_ = 0;                                 // GUARDED_BY(mu_)
+  bool insert_in_flight_ = false;                            // GUARDED_BY(mu_)
   std::chrono::steady_clock::time_point last_insert_start_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                           // GUARDED_BY(mu_)
+  bool stopping_ = false;                                    // GUARDED_BY(mu_)
   std::atomic<uint64_t> spans_written_{0};
   std::atomic<uint64_t> pending_spans_{0};
   std::thread retention_thread_;

@@ -94,7 +94,8 @@ void BM_Ingest(benchmark::State& state) {
   auto cols = client.Query(
       "SELECT table, name, sum(data_compressed_bytes), sum(data_uncompressed_bytes) FROM system.columns"
       " WHERE database = 'tracery_bench' GROUP BY table, name ORDER BY table, name FORMAT TSV");
-  if (cols.ok()) std::fprintf(stderr, "table\tcolumn\tcompressed_bytes\tuncompressed_bytes\n%s", cols->c_str());
+  if (cols.ok())
+    std::fprintf(stderr, "table\tcolumn\tcompressed_bytes\tuncompressed_bytes\n%s", cols->c_str());
   StoreStats s = f.store->Stats();
   if (s.spans_stored > 0) {
     state.counters["bytes/span"] = static_cast<double>(s.bytes_on_disk) / static_cast<double>(s.spans_stored);
@@ -137,8 +138,12 @@ void FindBench(benchmark::State& state, TraceOrder order) {
     benchmark::DoNotOptimize(r);
   }
 }
-void BM_FindTracesMostRecent(benchmark::State& state) { FindBench(state, TraceOrder::kMostRecent); }
-void BM_FindTracesLongest(benchmark::State& state) { FindBench(state, TraceOrder::kLongestFirst); }
+void BM_FindTracesMostRecent(benchmark::State& state) {
+  FindBench(state, TraceOrder::kMostRecent);
+}
+void BM_FindTracesLongest(benchmark::State& state) {
+  FindBench(state, TraceOrder::kLongestFirst);
+}
 BENCHMARK(BM_FindTracesMostRecent)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_FindTracesLongest)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -78,8 +78,9 @@ INSTANTIATE_TEST_SUITE_P(
     testing::SpanStoreFactoryName);
 
 uint64_t NowNs() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
 }
 
 model::SpanBatch OneSpanTrace(uint64_t n, uint64_t start_ns) {
@@ -112,7 +113,8 @@ TEST(ClickHouseStoreTest, DropExpiredPartitionsRemovesDaysPastRetentionOnly) {
   auto dropped = (*store)->DropExpiredPartitions(now);
   ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
   EXPECT_EQ(*dropped, 3u) << "the old day's partition of spans, trace_index and operations";
-  EXPECT_EQ((*store)->GetTrace(model::TraceId::FromHighLow(1, 1), 10).status().code(), Status::Code::kNotFound);
+  EXPECT_EQ((*store)->GetTrace(model::TraceId::FromHighLow(1, 1), 10).status().code(),
+            Status::Code::kNotFound);
   EXPECT_TRUE((*store)->GetTrace(model::TraceId::FromHighLow(2, 2), 10).ok());
   EXPECT_TRUE((*store)->GetTrace(model::TraceId::FromHighLow(3, 3), 10).ok());
   dropped = (*store)->DropExpiredPartitions(now);

@@ -50,19 +50,22 @@ Result<std::unique_ptr<ClickHouseTestServer>> ClickHouseTestServer::Start() {
     return s;
   }
   char tmpl[] = "/tmp/tracery-clickhouse-XXXXXX";
-  if (!::mkdtemp(tmpl)) return Status::Unavailable("cannot create a temporary directory for clickhouse-server");
+  if (!::mkdtemp(tmpl))
+    return Status::Unavailable("cannot create a temporary directory for clickhouse-server");
   s->dir_ = tmpl;
   int http_port = FreeLoopbackPort();
   int tcp_port = FreeLoopbackPort();
   if (http_port <= 0 || tcp_port <= 0 || http_port == tcp_port)
     return Status::Unavailable("cannot find free loopback ports for clickhouse-server");
   std::string script = std::string(TRACERY_SOURCE_DIR) + "/scripts/clickhouse/start";
-  auto out = RunScript(script + " " + s->dir_ + " " + std::to_string(http_port) + " " + std::to_string(tcp_port));
+  auto out =
+      RunScript(script + " " + s->dir_ + " " + std::to_string(http_port) + " " + std::to_string(tcp_port));
   if (!out.ok()) {
-    return Status::Unavailable("could not start clickhouse-server (install it with "
-                               "`apt-get install -y clickhouse-server clickhouse-client`, or set "
-                               "TRACERY_CLICKHOUSE_URL to a running server): " +
-                               out.status().message());
+    return Status::Unavailable(
+        "could not start clickhouse-server (install it with "
+        "`apt-get install -y clickhouse-server clickhouse-client`, or set "
+        "TRACERY_CLICKHOUSE_URL to a running server): " +
+        out.status().message());
   }
   s->url_ = "http://127.0.0.1:" + std::to_string(http_port);
   return s;

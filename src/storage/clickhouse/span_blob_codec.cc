@@ -13,22 +13,31 @@ void PutValue(RowBinaryWriter& w, const model::AnyValue& v) {
   using T = model::AnyValue::Type;
   w.U8(static_cast<uint8_t>(v.type));
   switch (v.type) {
-    case T::kEmpty: break;
+    case T::kEmpty:
+      break;
     case T::kString:
-    case T::kBytes: w.String(v.str); break;
-    case T::kBool: w.U8(v.bool_value ? 1 : 0); break;
+    case T::kBytes:
+      w.String(v.str);
+      break;
+    case T::kBool:
+      w.U8(v.bool_value ? 1 : 0);
+      break;
     case T::kInt: {
       // Zig-zag so small negative numbers stay short.
       uint64_t u = static_cast<uint64_t>(v.int_value);
       w.VarUInt((u << 1) ^ static_cast<uint64_t>(v.int_value >> 63));
       break;
     }
-    case T::kDouble: w.F64(v.double_value); break;
+    case T::kDouble:
+      w.F64(v.double_value);
+      break;
     case T::kArray:
       w.VarUInt(v.array.size());
       for (const auto& e : v.array) PutValue(w, e);
       break;
-    case T::kMap: PutAttributes(w, v.map); break;
+    case T::kMap:
+      PutAttributes(w, v.map);
+      break;
   }
 }
 
@@ -71,16 +80,23 @@ bool GetValue(RowBinaryReader& r, model::AnyValue* v, int depth) {
   if (type > static_cast<uint8_t>(T::kMap)) return false;
   v->type = static_cast<T>(type);
   switch (v->type) {
-    case T::kEmpty: break;
+    case T::kEmpty:
+      break;
     case T::kString:
-    case T::kBytes: v->str = r.String(); break;
-    case T::kBool: v->bool_value = r.U8() != 0; break;
+    case T::kBytes:
+      v->str = r.String();
+      break;
+    case T::kBool:
+      v->bool_value = r.U8() != 0;
+      break;
     case T::kInt: {
       uint64_t z = r.VarUInt();
       v->int_value = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
       break;
     }
-    case T::kDouble: v->double_value = r.F64(); break;
+    case T::kDouble:
+      v->double_value = r.F64();
+      break;
     case T::kArray: {
       uint64_t n = r.VarUInt();
       if (n > r.remaining()) return false;  // each element takes >= 1 byte
@@ -107,7 +123,9 @@ bool GetAttributes(RowBinaryReader& r, model::Attributes* out, int depth) {
   return !r.failed();
 }
 
-uint32_t GetU32Count(RowBinaryReader& r) { return static_cast<uint32_t>(r.VarUInt()); }
+uint32_t GetU32Count(RowBinaryReader& r) {
+  return static_cast<uint32_t>(r.VarUInt());
+}
 
 bool GetResource(std::string_view section, model::Resource* res) {
   RowBinaryReader r(section);
@@ -139,7 +157,8 @@ void AppendSpanBlob(const model::SpanBatch& batch, const model::Span& span, std:
   w.U8(kSpanBlobVersion);
   static const model::Resource kNoResource;
   static const model::Scope kNoScope;
-  const auto& res = span.resource_index < batch.resources.size() ? batch.resources[span.resource_index] : kNoResource;
+  const auto& res =
+      span.resource_index < batch.resources.size() ? batch.resources[span.resource_index] : kNoResource;
   const auto& scope = span.scope_index < batch.scopes.size() ? batch.scopes[span.scope_index] : kNoScope;
   PutResourceSection(res, &section, w);
   PutScopeSection(scope, &section, w);

@@ -11,7 +11,8 @@ using model::AnyValue;
 
 model::SpanBatch RichBatch() {
   model::SpanBatch b;
-  b.resources.push_back({{{"service.name", AnyValue::String("api")}, {"pid", AnyValue::Int(7)}}, 2, "schema-r"});
+  b.resources.push_back(
+      {{{"service.name", AnyValue::String("api")}, {"pid", AnyValue::Int(7)}}, 2, "schema-r"});
   b.scopes.push_back({"lib", "1.2", {{"s", AnyValue::Double(-0.0)}}, 1, "schema-s"});
   model::Span s;
   s.trace_id = model::TraceId::FromHighLow(1, 2);
@@ -106,7 +107,8 @@ TEST(SpanBlobCodecTest, EveryTruncationIsCorruptionNotACrash) {
     EXPECT_EQ(st.code(), Status::Code::kCorruption) << "length " << n;
   }
   model::SpanBatch out;
-  EXPECT_EQ(SpanBatchAssembler(&out).Add(ColumnsOf(in.spans[0]), 0, blob + "x").code(), Status::Code::kCorruption);
+  EXPECT_EQ(SpanBatchAssembler(&out).Add(ColumnsOf(in.spans[0]), 0, blob + "x").code(),
+            Status::Code::kCorruption);
 }
 
 TEST(SpanBlobCodecTest, RejectsUnknownVersionAndDeepNesting) {

@@ -84,19 +84,24 @@ TraceQuery QueryAround(uint64_t base_ns) {
 
 }  // namespace
 
-std::string SpanStoreFactoryName(const ::testing::TestParamInfo<SpanStoreFactory>& info) { return info.param.name; }
+std::string SpanStoreFactoryName(const ::testing::TestParamInfo<SpanStoreFactory>& info) {
+  return info.param.name;
+}
 
 void SpanStoreConformanceTest::SetUp() {
   std::string error;
   store_ = GetParam().make(&error);
   ASSERT_NE(store_, nullptr) << "cannot make a " << GetParam().name << " store: " << error;
-  uint64_t now_ns = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  uint64_t now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
   // Whole milliseconds, an hour back: recent, yet never in the future.
   base_ns_ = (now_ns - 3'600'000 * kMs) / kMs * kMs;
 }
 
-void SpanStoreConformanceTest::TearDown() { store_.reset(); }
+void SpanStoreConformanceTest::TearDown() {
+  store_.reset();
+}
 
 void SpanStoreConformanceTest::WriteAndFlush(const model::SpanBatch& batch) {
   Status st = store_->Write(batch);
@@ -115,7 +120,8 @@ TEST_P(SpanStoreConformanceTest, GetTraceReturnsEveryModelFieldUnchanged) {
   res.dropped_attributes_count = 3;
   res.schema_url = "https://opentelemetry.io/schemas/1.21.0";
   b.resources.push_back(res);
-  model::Scope scope{"io.opentelemetry.http", "2.3.4", {{"scope.attr", AnyValue::Bool(true)}}, 1, "https://x/scope"};
+  model::Scope scope{
+      "io.opentelemetry.http", "2.3.4", {{"scope.attr", AnyValue::Bool(true)}}, 1, "https://x/scope"};
   b.scopes.push_back(scope);
 
   AnyValue arr;
@@ -125,9 +131,10 @@ TEST_P(SpanStoreConformanceTest, GetTraceReturnsEveryModelFieldUnchanged) {
   map.type = AnyValue::Type::kMap;
   map.map = {{"inner", AnyValue::Bool(false)}, {"nested", arr}};
 
-  model::Span& root = t.Add(0x1111, 0, "frontend", "GET /cart", base_ns_, 250 * kMs, SpanKind::kServer, StatusCode::kOk);
-  model::Span& s = t.Add(0x2222, 0x1111, "checkout", "charge card", base_ns_ + 10 * kMs, 120 * kMs, SpanKind::kClient,
-                         StatusCode::kError);
+  model::Span& root =
+      t.Add(0x1111, 0, "frontend", "GET /cart", base_ns_, 250 * kMs, SpanKind::kServer, StatusCode::kOk);
+  model::Span& s = t.Add(0x2222, 0x1111, "checkout", "charge card", base_ns_ + 10 * kMs, 120 * kMs,
+                         SpanKind::kClient, StatusCode::kError);
   (void)root;
   s.resource_index = 1;  // the resource built above, with its extra fields
   s.scope_index = 1;
@@ -142,8 +149,9 @@ TEST_P(SpanStoreConformanceTest, GetTraceReturnsEveryModelFieldUnchanged) {
                   {"map", map},
                   {"empty", AnyValue{}}};
   s.dropped_attributes_count = 2;
-  s.events = {{base_ns_ + 20 * kMs, "retry", {{"attempt", AnyValue::Int(2)}}, 1},
-              {base_ns_ + 30 * kMs, "exception", {{"exception.message", AnyValue::String("card declined")}}, 0}};
+  s.events = {
+      {base_ns_ + 20 * kMs, "retry", {{"attempt", AnyValue::Int(2)}}, 1},
+      {base_ns_ + 30 * kMs, "exception", {{"exception.message", AnyValue::String("card declined")}}, 0}};
   s.dropped_events_count = 5;
   model::Link link;
   link.trace_id = TraceId::FromHighLow(7, 8);
@@ -186,7 +194,8 @@ TEST_P(SpanStoreConformanceTest, GetTraceOfUnknownTraceIsNotFound) {
 
 TEST_P(SpanStoreConformanceTest, GetTraceJoinsSpansWrittenSeparatelyAndCapsAtEarliest) {
   TraceBuilder t(3);
-  for (uint64_t i = 0; i < 10; ++i) t.Add(100 + i, i == 0 ? 0 : 100, "svc" + std::to_string(i % 3), "op", base_ns_ + i * kMs, kMs);
+  for (uint64_t i = 0; i < 10; ++i)
+    t.Add(100 + i, i == 0 ? 0 : 100, "svc" + std::to_string(i % 3), "op", base_ns_ + i * kMs, kMs);
   // Written in two batches from different "processes", second half first.
   SpanBatch first, second;
   for (size_t i = 0; i < t.batch().spans.size(); ++i)
@@ -239,13 +248,14 @@ TEST_P(SpanStoreConformanceTest, FindTracesMatchesTagsOnSpanResourceAndEventAttr
   s.attributes = {{"http.status_code", AnyValue::Int(503)}, {"retry", AnyValue::Bool(true)}};
   s.events = {{base_ns_ + kMs, "exception", {{"exception.type", AnyValue::String("Timeout")}}, 0}};
   TraceBuilder b(21);
-  b.Add(1, 0, "payments", "charge", base_ns_ + kMs, 10 * kMs).attributes = {{"http.status_code", AnyValue::Int(200)}};
+  b.Add(1, 0, "payments", "charge", base_ns_ + kMs, 10 * kMs).attributes = {
+      {"http.status_code", AnyValue::Int(200)}};
   ASSERT_NO_FATAL_FAILURE(WriteAndFlush(Merge({a.batch(), b.batch()})));
 
   for (const TagFilter& tag : std::vector<TagFilter>{{"http.status_code", "503"},
-                                                      {"retry", "true"},
-                                                      {"k8s.namespace.name", "prod"},
-                                                      {"exception.type", "Timeout"}}) {
+                                                     {"retry", "true"},
+                                                     {"k8s.namespace.name", "prod"},
+                                                     {"exception.type", "Timeout"}}) {
     TraceQuery q = QueryAround(base_ns_);
     q.span_conditions = {SpanCondition{.tags = {tag}}};
     auto r = store_->FindTraces(q);
@@ -405,7 +415,8 @@ TEST_P(SpanStoreConformanceTest, FindTracesCursorPagesWithoutDuplicatesOrGaps) {
       if (order == TraceOrder::kMostRecent)
         EXPECT_GE(seen[i - 1].start_time_unix_nano, seen[i].start_time_unix_nano);
       if (order == TraceOrder::kLongestFirst) EXPECT_GE(seen[i - 1].DurationNanos(), seen[i].DurationNanos());
-      if (order == TraceOrder::kShortestFirst) EXPECT_LE(seen[i - 1].DurationNanos(), seen[i].DurationNanos());
+      if (order == TraceOrder::kShortestFirst)
+        EXPECT_LE(seen[i - 1].DurationNanos(), seen[i].DurationNanos());
     }
   }
 }
@@ -451,7 +462,8 @@ TEST_P(SpanStoreConformanceTest, DependenciesCountCallsBetweenDifferentServices)
   for (uint64_t i = 0; i < 3; ++i) {
     TraceBuilder t(400 + i);
     t.Add(1, 0, "frontend", "GET /", base_ns_ + i * kMs, 10 * kMs);
-    t.Add(2, 1, "frontend", "internal", base_ns_ + i * kMs, kMs, SpanKind::kInternal);  // same service: no edge
+    t.Add(2, 1, "frontend", "internal", base_ns_ + i * kMs, kMs,
+          SpanKind::kInternal);  // same service: no edge
     t.Add(3, 2, "api", "handle", base_ns_ + i * kMs, kMs, SpanKind::kServer,
           i == 0 ? StatusCode::kError : StatusCode::kOk);
     if (i < 2) t.Add(4, 3, "db", "query", base_ns_ + i * kMs, kMs, SpanKind::kServer);
@@ -499,7 +511,8 @@ TEST_P(SpanStoreConformanceTest, ScanSpansPassesEachTracesSpansInRangeAndStopsEa
   for (const auto& [id, n] : spans_per_trace) EXPECT_EQ(n, 2u);
 
   int calls = 0;
-  st = store_->ScanSpans(base_ns_ - kMs, base_ns_ + 1000 * kMs, [&](const SpanBatch&) { return ++calls < 2; });
+  st =
+      store_->ScanSpans(base_ns_ - kMs, base_ns_ + 1000 * kMs, [&](const SpanBatch&) { return ++calls < 2; });
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(calls, 2);
 }
