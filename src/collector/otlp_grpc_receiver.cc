@@ -25,7 +25,8 @@ class TraceServiceImpl final : public otlp::TraceService::Service {
     AcceptOutcome out =
         pipeline_->Accept(std::move(d.batch), d.rejected_spans, std::move(d.rejection_message), "otlp_grpc");
     if (!out.status.ok()) {
-      ctx->AddTrailingMetadata("grpc-retry-pushback-ms", "1000");
+      ctx->AddTrailingMetadata("grpc-retry-pushback-ms",
+                               std::to_string(1000 * (out.retry_after_s > 0 ? out.retry_after_s : 1)));
       auto code = out.status.code() == Status::Code::kResourceExhausted ? grpc::StatusCode::RESOURCE_EXHAUSTED
                                                                           : grpc::StatusCode::UNAVAILABLE;
       return grpc::Status(code, out.status.message());

@@ -10,10 +10,10 @@ namespace {
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 // Maps a store refusal to the OTLP/HTTP retryable answer.
-HttpResponse Refused(const Status& st, bool json) {
+HttpResponse Refused(const Status& st, uint64_t retry_after_s, bool json) {
   int http = st.code() == Status::Code::kResourceExhausted ? 429 : 503;
   HttpResponse r = OtlpHttpError(http, http == 429 ? 8 : 14, st.message(), json);
-  r.headers.emplace_back("Retry-After", "1");
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_s > 0 ? retry_after_s : 1));
   return r;
 }
 
@@ -75,7 +75,7 @@ std::optional<HttpResponse> OtlpHttpReceiver::Handle(const HttpRequest& req) {
   ingest::DecodeResult& d = decoded.value();
   AcceptOutcome out =
       pipeline_->Accept(std::move(d.batch), d.rejected_spans, std::move(d.rejection_message), "otlp_http");
-  if (!out.status.ok()) return Refused(out.status, json);
+  if (!out.status.ok()) return Refused(out.status, out.retry_after_s, json);
 
   HttpResponse r;
   r.status = 200;

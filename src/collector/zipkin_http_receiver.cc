@@ -33,7 +33,7 @@ std::optional<HttpResponse> ZipkinHttpReceiver::Handle(const HttpRequest& req) {
   if (!out.status.ok()) {
     HttpResponse r = Text(out.status.code() == Status::Code::kResourceExhausted ? 429 : 503,
                           out.status.message() + "\n");
-    r.headers.emplace_back("Retry-After", "1");
+    r.headers.emplace_back("Retry-After", std::to_string(out.retry_after_s > 0 ? out.retry_after_s : 1));
     return r;
   }
   if (out.rejected_spans > 0 && out.accepted_spans == 0) {

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "analysis/analysis_api.h"
 #include "analysis/span_metrics.h"
@@ -20,6 +22,13 @@
 #include "server/admin_handler.h"
 #include "server/http_server.h"
 #include "server/static_files.h"
+#include "sampling/adaptive_sampler.h"
+#include "sampling/load_shedder.h"
+#include "sampling/sampling_api.h"
+#include "sampling/sampling_strategies.h"
+#include "sampling/tail_policies.h"
+#include "sampling/tail_sampler.h"
+#include "storage/clickhouse/clickhouse_store.h"
 #include "storage/embedded_store.h"
 #include "traceql/tempo_api.h"
 
@@ -63,7 +72,12 @@ Result<HttpServerOptions> ListenOptions(const std::string& name, const std::stri
 struct AllInOne::Impl {
   ServerConfig config;
   MetricsRegistry& metrics = MetricsRegistry::Global();
-  std::unique_ptr<storage::EmbeddedStore> store;
+  std::unique_ptr<storage::SpanStore> store;
+  std::unique_ptr<sampling::StrategiesFile> strategies_file;
+  std::unique_ptr<sampling::AdaptiveSampler> adaptive;
+  std::unique_ptr<sampling::LoadShedder> shedder;
+  std::unique_ptr<sampling::TailSampler> tail;
+  std::unique_ptr<sampling::SamplingApi> sampling_api;
   std::unique_ptr<analysis::SpanMetricsAggregator> span_metrics;
   std::unique_ptr<analysis::AnalysisApi> analysis_api;
   std::unique_ptr<collector::SpanPipeline> pipeline;
@@ -103,21 +117,37 @@ Status AllInOne::Start() {
   auto retention = query::ParseDuration(c.retention);
   if (!retention.ok()) return Status::InvalidArgument("--retention: " + retention.status().message());
 
-  storage::EmbeddedStoreOptions so;
-  so.data_dir = c.data_dir;
-  so.wal_sync = c.wal_fsync == "always"     ? storage::WalSyncPolicy::kGroupCommit
-                : c.wal_fsync == "interval" ? storage::WalSyncPolicy::kInterval
-                                            : storage::WalSyncPolicy::kNone;
-  so.wal_sync_interval_ms = c.wal_fsync_interval_ms;
-  so.memtable_max_bytes = c.memtable_bytes;
-  so.retention_period_ns = *retention;
-  so.max_disk_bytes = c.max_disk_bytes;
   auto t0 = std::chrono::steady_clock::now();
-  auto store = storage::EmbeddedStore::Open(so);
-  if (!store.ok()) return Status(store.status().code(), "opening the store in " + c.data_dir + ": " + store.status().message());
-  m.store = std::move(store).value();
-  spdlog::info("embedded store open in {} ({:.0f} ms, WAL replayed)", c.data_dir,
-               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  if (c.storage == "clickhouse") {
+    storage::ClickHouseStoreOptions co;
+    co.url = c.clickhouse_url;
+    co.database = c.clickhouse_database;
+    co.cluster = c.clickhouse_cluster;
+    co.retention_days = static_cast<uint32_t>(std::max<uint64_t>(1, *retention / (24ull * 3600 * 1'000'000'000)));
+    auto store = storage::ClickHouseStore::Open(co);
+    if (!store.ok()) {
+      return Status(store.status().code(), "opening ClickHouse at " + c.clickhouse_url + ": " + store.status().message());
+    }
+    m.store = std::move(store).value();
+    spdlog::info("ClickHouse store open at {} (database {})", c.clickhouse_url, c.clickhouse_database);
+  } else {
+    storage::EmbeddedStoreOptions so;
+    so.data_dir = c.data_dir;
+    so.wal_sync = c.wal_fsync == "always"     ? storage::WalSyncPolicy::kGroupCommit
+                  : c.wal_fsync == "interval" ? storage::WalSyncPolicy::kInterval
+                                              : storage::WalSyncPolicy::kNone;
+    so.wal_sync_interval_ms = c.wal_fsync_interval_ms;
+    so.memtable_max_bytes = c.memtable_bytes;
+    so.retention_period_ns = *retention;
+    so.max_disk_bytes = c.max_disk_bytes;
+    auto store = storage::EmbeddedStore::Open(so);
+    if (!store.ok()) {
+      return Status(store.status().code(), "opening the store in " + c.data_dir + ": " + store.status().message());
+    }
+    m.store = std::move(store).value();
+    spdlog::info("embedded store open in {} ({:.0f} ms, WAL replayed)", c.data_dir,
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
 
   ingest::IngestLimits limits;
   limits.max_attributes_per_span = c.max_attributes_per_span;
@@ -131,6 +161,7 @@ Status AllInOne::Start() {
   if (!span_metrics.ok()) return Status(span_metrics.status().code(), "opening span metrics: " + span_metrics.status().message());
   m.span_metrics = std::move(span_metrics).value();
   m.pipeline->AddObserver([agg = m.span_metrics.get()](const model::SpanBatch& b) { agg->Observe(b); });
+  TRACERY_RETURN_IF_ERROR(StartSampling());
   analysis::AnalysisApiOptions ao;
   ao.metrics = m.span_metrics.get();
   ao.store = m.store.get();
@@ -168,7 +199,7 @@ Status AllInOne::Start() {
   auto admin = m.Listen("admin", c.admin_addr, {m.admin.get()});
   if (!admin.ok()) return fail(admin.status());
   m.admin_server = *admin;
-  auto otlp_http = m.Listen("otlp-http", c.otlp_http_addr, {m.otlp_http.get()});
+  auto otlp_http = m.Listen("otlp-http", c.otlp_http_addr, {m.otlp_http.get(), m.sampling_api.get()});
   if (!otlp_http.ok()) return fail(otlp_http.status());
   m.otlp_http_server = *otlp_http;
   auto zipkin = m.Listen("zipkin", c.zipkin_addr, {m.zipkin_ingest.get(), m.zipkin_query.get()});
@@ -177,6 +208,11 @@ Status AllInOne::Start() {
   auto query = m.Listen("query", c.query_addr, {m.tempo.get(), m.jaeger_v3.get(), m.jaeger.get(), m.analysis_api.get(), m.ui.get()});
   if (!query.ok()) return fail(query.status());
   m.query_server = *query;
+  if (!c.sampling_addr.empty()) {
+    // Jaeger SDKs' remote sampler polls the agent port, 5778.
+    auto sampling = m.Listen("sampling", c.sampling_addr, {m.sampling_api.get()});
+    if (!sampling.ok()) return fail(sampling.status());
+  }
   if (!c.tempo_addr.empty()) {
     // Grafana's Tempo data source on Tempo's own port (TraceQL search, trace by id).
     auto tempo = m.Listen("tempo", c.tempo_addr, {m.tempo.get(), m.jaeger.get()});
@@ -195,12 +231,67 @@ Status AllInOne::Start() {
   return Status::Ok();
 }
 
+Status AllInOne::StartSampling() {
+  Impl& m = *impl_;
+  const ServerConfig& c = m.config;
+  sampling::LoadShedderOptions lo;
+  lo.memory_limit_bytes = c.memory_limit_bytes;
+  m.shedder = std::make_unique<sampling::LoadShedder>(lo, &m.metrics);
+  if (!c.sampling_strategies_file.empty()) {
+    m.strategies_file = std::make_unique<sampling::StrategiesFile>(c.sampling_strategies_file);
+    if (auto st = m.strategies_file->Load(); !st.ok()) {
+      return Status::InvalidArgument("--sampling-strategies-file " + c.sampling_strategies_file + ": " + st.message());
+    }
+  }
+  if (c.adaptive_sampling) {
+    sampling::AdaptiveSamplerOptions ao;
+    ao.target_traces_per_second = c.adaptive_target_tps;
+    m.adaptive = std::make_unique<sampling::AdaptiveSampler>(ao, &m.metrics);
+    m.pipeline->AddObserver([a = m.adaptive.get()](const model::SpanBatch& b) { a->Observe(b); });
+  }
+  sampling::SamplingApiOptions so;
+  so.default_strategy.probability = c.default_sampling_probability;
+  m.sampling_api =
+      std::make_unique<sampling::SamplingApi>(so, m.strategies_file.get(), m.adaptive.get(), m.shedder.get());
+
+  sampling::TailSampler* tail = nullptr;
+  if (!c.tail_sampling_policy_file.empty()) {
+    std::ifstream in(c.tail_sampling_policy_file);
+    if (!in) return Status::InvalidArgument("--tail-sampling-policy-file: cannot read " + c.tail_sampling_policy_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto policies = sampling::ParseTailPolicies(text.str());
+    if (!policies.ok()) return Status::InvalidArgument("--tail-sampling-policy-file: " + policies.status().message());
+    auto set = sampling::TailPolicySet::Create(std::move(policies).value());
+    if (!set.ok()) return Status::InvalidArgument("--tail-sampling-policy-file: " + set.status().message());
+    auto wait = query::ParseDuration(c.tail_decision_wait);
+    if (!wait.ok()) return Status::InvalidArgument("--tail-decision-wait: " + wait.status().message());
+    sampling::TailSamplerOptions to;
+    to.decision_wait_ns = *wait;
+    to.max_buffered_spans = c.tail_max_buffered_spans;
+    m.tail = std::make_unique<sampling::TailSampler>(
+        to, std::move(set).value(), [store = m.store.get()](const model::SpanBatch& b) { return store->Write(b); },
+        m.shedder.get(), &m.metrics);
+    m.tail->Start();
+    tail = m.tail.get();
+    spdlog::info("tail-based sampling on ({}), decision wait {}", c.tail_sampling_policy_file, c.tail_decision_wait);
+  }
+  m.pipeline->EnableSampling(tail, m.shedder.get());
+  return Status::Ok();
+}
+
 void AllInOne::Stop() {
   Impl& m = *impl_;
   if (m.admin) m.admin->SetReady(false);
   if (m.otlp_grpc) m.otlp_grpc->Stop();
   for (auto& s : m.servers) s->Stop();
   m.servers.clear();
+  if (m.tail) {
+    // Decide and write what the tail sampler holds before the store closes.
+    m.tail->Stop();
+    m.tail->Flush();
+    m.tail.reset();
+  }
   m.otlp_http_server = m.zipkin_server = m.query_server = m.admin_server = nullptr;
   if (m.store) {
     if (auto st = m.store->Flush(); !st.ok()) spdlog::error("flushing the store: {}", st.ToString());

@@ -29,6 +29,7 @@ class AllInOne {
   uint16_t admin_port() const;
 
  private:
+  Status StartSampling();  // REQUIRES: store and pipeline created
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

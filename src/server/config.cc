@@ -32,6 +32,25 @@ void AddServerFlags(CLI::App* app, ServerConfig* c) {
                   "Longer attribute values are truncated and marked");
   app->add_option("--max-spans-per-trace", c->max_spans_per_trace, "Spans returned per trace by the query APIs");
   app->add_option("--http-workers", c->http_workers, "Threads answering HTTP requests");
+  app->add_option("--storage", c->storage, "Storage backend: embedded or clickhouse")
+      ->check(CLI::IsMember({"embedded", "clickhouse"}))
+      ->envname("TRACERY_STORAGE");
+  app->add_option("--clickhouse-url", c->clickhouse_url, "ClickHouse HTTP interface (with --storage clickhouse)")
+      ->envname("TRACERY_CLICKHOUSE_URL");
+  app->add_option("--clickhouse-database", c->clickhouse_database, "ClickHouse database");
+  app->add_option("--clickhouse-cluster", c->clickhouse_cluster, "ClickHouse cluster for Distributed tables");
+  app->add_option("--sampling-addr", c->sampling_addr, "Remote sampling strategies listen address (empty: off)");
+  app->add_option("--sampling-strategies-file", c->sampling_strategies_file,
+                  "Jaeger-format sampling strategies file, reloaded when it changes");
+  app->add_option("--default-sampling-probability", c->default_sampling_probability,
+                  "Head-sampling probability served when nothing more specific applies");
+  app->add_flag("--adaptive-sampling", c->adaptive_sampling, "Compute per-operation probabilities from traffic");
+  app->add_option("--adaptive-target-tps", c->adaptive_target_tps, "Adaptive target traces/s per operation");
+  app->add_option("--tail-sampling-policy-file", c->tail_sampling_policy_file,
+                  "JSON tail-sampling policies; enables tail-based sampling");
+  app->add_option("--tail-decision-wait", c->tail_decision_wait, "Longest wait before deciding a trace");
+  app->add_option("--tail-max-buffered-spans", c->tail_max_buffered_spans, "Spans held awaiting decisions");
+  app->add_option("--memory-limit-bytes", c->memory_limit_bytes, "Shed load (sample harder) near this RSS; 0 = off");
   app->add_option("--log-level", c->log_level, "trace, debug, info, warn, error")->envname("TRACERY_LOG_LEVEL");
 }
 
@@ -55,6 +74,13 @@ std::string DescribeConfig(const ServerConfig& c) {
   line("max-attribute-value-bytes", std::to_string(c.max_attribute_value_bytes));
   line("max-spans-per-trace", std::to_string(c.max_spans_per_trace));
   line("http-workers", std::to_string(c.http_workers));
+  line("storage", c.storage + (c.storage == "clickhouse" ? " (" + c.clickhouse_url + ")" : ""));
+  line("sampling-addr", c.sampling_addr.empty() ? "(off)" : c.sampling_addr);
+  line("sampling-strategies-file", c.sampling_strategies_file.empty() ? "(none)" : c.sampling_strategies_file);
+  line("adaptive-sampling", c.adaptive_sampling ? "on" : "off");
+  line("tail-sampling", c.tail_sampling_policy_file.empty() ? "off" : c.tail_sampling_policy_file +
+                            " (wait " + c.tail_decision_wait + ")");
+  line("memory-limit-bytes", std::to_string(c.memory_limit_bytes));
   return s;
 }
 

@@ -44,6 +44,24 @@ struct ServerConfig {
   uint32_t max_spans_per_trace = 100000;  // the query side returns at most this many
   // Worker threads answering HTTP requests (ingest and query).
   int http_workers = 8;
+  // Storage backend: "embedded" (default) or "clickhouse".
+  std::string storage = "embedded";                    // --storage / TRACERY_STORAGE
+  std::string clickhouse_url = "http://127.0.0.1:8123";  // --clickhouse-url / TRACERY_CLICKHOUSE_URL
+  std::string clickhouse_database = "tracery";
+  std::string clickhouse_cluster;                      // non-empty: Distributed tables over this cluster
+
+  // Sampling. Remote head-sampling strategies are served on --sampling-addr
+  // (Jaeger's agent port) and on the OTLP/HTTP port at /api/sampling.
+  std::string sampling_addr = "0.0.0.0:5778";          // --sampling-addr; empty: off
+  std::string sampling_strategies_file;                // --sampling-strategies-file (Jaeger format, reloaded)
+  double default_sampling_probability = 1.0;           // served when no file/adaptive strategy applies
+  bool adaptive_sampling = false;                      // --adaptive-sampling
+  double adaptive_target_tps = 1.0;                    // --adaptive-target-tps, per operation
+  std::string tail_sampling_policy_file;               // --tail-sampling-policy-file (JSON); empty: off
+  std::string tail_decision_wait = "10s";              // --tail-decision-wait
+  uint64_t tail_max_buffered_spans = 500000;           // --tail-max-buffered-spans
+  uint64_t memory_limit_bytes = 0;                     // --memory-limit-bytes; 0: no memory-based shedding
+
   // --log-level: trace, debug, info, warn, error.
   std::string log_level = "info";
 };
