@@ -82,6 +82,33 @@ TEST(BeastHttpTest, ServerSpanContinuesTraceAndClientInjects) {
   EXPECT_EQ(sc->trace_id.ToHex(), "0af7651916cd43dd8448eb211c80319c");
 }
 
+// Regression: TraceServer made its span current on top of the thread's
+// previous context, so the caller's baggage never reached the handler nor
+// the services it called.
+TEST(BeastHttpTest, IncomingBaggageReachesTheHandlerAndIsPropagatedDownstream) {
+  auto exporter = std::make_unique<Collect>();
+  TracerProvider provider(sdk::SdkOptions{}, std::move(exporter), MakeParentBasedSampler(MakeAlwaysOnSampler()));
+  SetGlobalTracerProvider(&provider);
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/cart", 11};
+  req.set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  req.set("baggage", "customer.tier=gold,session.id=s-1");
+  std::string tier, downstream_baggage;
+  http::TraceServer(req, "GET /cart", [&](Span&) {
+    auto v = CurrentContext().baggage.Get("customer.tier");
+    tier = v ? std::string(*v) : "<none>";
+    bhttp::request<bhttp::string_body> out{bhttp::verb::get, "/stock", 11};
+    http::TraceClient(out, "inventory", [&](auto& r) {
+      downstream_baggage = std::string(r["baggage"]);
+      return bhttp::response<bhttp::string_body>{bhttp::status::ok, 11};
+    });
+    return bhttp::response<bhttp::string_body>{bhttp::status::ok, 11};
+  });
+  ASSERT_TRUE(provider.ForceFlush());
+  SetGlobalTracerProvider(nullptr);
+  EXPECT_EQ(tier, "gold");
+  EXPECT_NE(downstream_baggage.find("customer.tier=gold"), std::string::npos) << downstream_baggage;
+}
+
 TEST(SdkConfigTest, ReadsStandardEnvironmentVariables) {
   std::map<std::string, std::string> env{
       {"OTEL_SERVICE_NAME", "cart"},

@@ -80,6 +80,9 @@ auto TraceServer(const boost::beast::http::request<ReqBody, ReqFields>& req, std
   name.reserve(method.size() + 1 + route_only.size());
   name.append(method).push_back(' ');
   name.append(route_only);
+  // Make the caller's context current first so its baggage (not only its
+  // span context) is visible to the handler and propagated downstream.
+  Scope parent_scope(parent);
   Span span = tracer.StartSpan(name, parent, SpanKind::kServer);
   Scope scope(span);
   if (span.IsRecording()) {
