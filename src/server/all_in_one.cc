@@ -252,7 +252,8 @@ Status AllInOne::StartSampling() {
   sampling::SamplingApiOptions so;
   so.default_strategy.probability = c.default_sampling_probability;
   m.sampling_api =
-      std::make_unique<sampling::SamplingApi>(so, m.strategies_file.get(), m.adaptive.get(), m.shedder.get());
+      std::make_unique<sampling::SamplingApi>(so, m.strategies_file.get(), m.adaptive.get(),
+                                              c.shed_load ? m.shedder.get() : nullptr);
 
   sampling::TailSampler* tail = nullptr;
   if (!c.tail_sampling_policy_file.empty()) {
@@ -271,12 +272,12 @@ Status AllInOne::StartSampling() {
     to.max_buffered_spans = c.tail_max_buffered_spans;
     m.tail = std::make_unique<sampling::TailSampler>(
         to, std::move(set).value(), [store = m.store.get()](const model::SpanBatch& b) { return store->Write(b); },
-        m.shedder.get(), &m.metrics);
+        c.shed_load ? m.shedder.get() : nullptr, &m.metrics);
     m.tail->Start();
     tail = m.tail.get();
     spdlog::info("tail-based sampling on ({}), decision wait {}", c.tail_sampling_policy_file, c.tail_decision_wait);
   }
-  m.pipeline->EnableSampling(tail, m.shedder.get());
+  m.pipeline->EnableSampling(tail, c.shed_load ? m.shedder.get() : nullptr);
   return Status::Ok();
 }
 

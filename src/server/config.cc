@@ -50,7 +50,9 @@ void AddServerFlags(CLI::App* app, ServerConfig* c) {
                   "JSON tail-sampling policies; enables tail-based sampling");
   app->add_option("--tail-decision-wait", c->tail_decision_wait, "Longest wait before deciding a trace");
   app->add_option("--tail-max-buffered-spans", c->tail_max_buffered_spans, "Spans held awaiting decisions");
-  app->add_option("--memory-limit-bytes", c->memory_limit_bytes, "Shed load (sample harder) near this RSS; 0 = off");
+  app->add_option("--memory-limit-bytes", c->memory_limit_bytes, "With --shed-load: shed near this RSS; 0 = off");
+  app->add_flag("--shed-load", c->shed_load,
+                "Under overload, sample harder (drop whole low-value traces) instead of only answering 429");
   app->add_option("--log-level", c->log_level, "trace, debug, info, warn, error")->envname("TRACERY_LOG_LEVEL");
 }
 
@@ -81,6 +83,7 @@ std::string DescribeConfig(const ServerConfig& c) {
   line("tail-sampling", c.tail_sampling_policy_file.empty() ? "off" : c.tail_sampling_policy_file +
                             " (wait " + c.tail_decision_wait + ")");
   line("memory-limit-bytes", std::to_string(c.memory_limit_bytes));
+  line("shed-load", c.shed_load ? "on" : "off");
   return s;
 }
 

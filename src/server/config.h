@@ -61,6 +61,11 @@ struct ServerConfig {
   std::string tail_decision_wait = "10s";              // --tail-decision-wait
   uint64_t tail_max_buffered_spans = 500000;           // --tail-max-buffered-spans
   uint64_t memory_limit_bytes = 0;                     // --memory-limit-bytes; 0: no memory-based shedding
+  // --shed-load: under overload (store refusing or slow, memory near the
+  // limit) sample harder by dropping whole low-value traces (errors and rare
+  // traces kept; kept spans carry their adjusted count) instead of only
+  // answering 429. Off by default: then every acknowledged span is stored.
+  bool shed_load = false;
 
   // --log-level: trace, debug, info, warn, error.
   std::string log_level = "info";
