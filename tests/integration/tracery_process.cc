@@ -97,7 +97,7 @@ bool TraceryProcess::Start() {
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (HttpCall(admin_port, "GET", "/readyz").status == 200) return true;
+    if (ready_probe ? ready_probe() : HttpCall(admin_port, "GET", "/readyz").status == 200) return true;
     int st;
     if (waitpid(pid_, &st, WNOHANG) == pid_) {
       pid_ = -1;
