@@ -261,6 +261,44 @@ TEST_F(TenancyTest, TokensAreRequiredAndBoundToTheirTenantAndRole) {
   }
 }
 
+TEST(TenantRateLimitTest, IngestOverATenantsRateIs429WithRetryAfterAndOtherTenantsGoOn) {
+  auto dir = std::filesystem::temp_directory_path() / ("tracery-ratelimit-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(),
+                      {"--sampling-addr", "", "--multi-tenancy", "--tenant-ingest-rate", "1", "--tenant-ingest-burst",
+                       "6"});
+  ASSERT_TRUE(proc.Start()) << proc.log_path;
+  auto send = [&](const std::string& tenant, const std::string& trace_hex) {
+    return HttpCall(proc.otlp_http_port, "POST", "/v1/traces",
+                    MakeTrace("svc", "op", trace_hex, NowNanos()).SerializeAsString(),
+                    {{"Content-Type", "application/x-protobuf"}, {"X-Scope-OrgID", tenant}});
+  };
+  EXPECT_EQ(send("acme", "01010101010101010101010101010101").status, 200);  // 3 spans
+  EXPECT_EQ(send("acme", "02020202020202020202020202020202").status, 200);  // 6: the burst
+  HttpResult over = send("acme", "03030303030303030303030303030303");
+  EXPECT_EQ(over.status, 429);
+  bool retry_after = false;
+  for (auto& [k, v] : over.headers) retry_after |= k == "Retry-After" && std::stoi(v) >= 1;
+  EXPECT_TRUE(retry_after);
+  EXPECT_EQ(send("beta", "04040404040404040404040404040404").status, 200) << "the limit is per tenant";
+
+  auto stub = otlp::collector::trace::v1::TraceService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(proc.otlp_grpc_port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-scope-orgid", "acme");
+  otlp::collector::trace::v1::ExportTraceServiceResponse resp;
+  EXPECT_EQ(stub->Export(&ctx, MakeTrace("svc", "op", "05050505050505050505050505050505", NowNanos()), &resp)
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  // The refused trace was not stored.
+  HttpResult refused = HttpCall(proc.query_port, "GET", "/api/traces/03030303030303030303030303030303", "",
+                                {{"X-Scope-OrgID", "acme"}});
+  EXPECT_EQ(refused.status, 404);
+  proc.Stop();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TenancyDisabledTest, WithoutMultiTenancyTheHeaderIsIgnored) {
   auto dir = std::filesystem::temp_directory_path() / ("tracery-notenancy-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
