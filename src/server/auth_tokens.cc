@@ -146,6 +146,11 @@ Status TokenAuthenticator::Load() {
   auto parsed = ParseTokens(text.str());
   if (!parsed.ok()) return Status::InvalidArgument("tokens file " + path_.string() + ": " + parsed.status().message());
   entries_ = std::move(parsed).value();
+  by_digest_.clear();
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    // The first of duplicate tokens wins.
+    by_digest_.emplace(std::string(reinterpret_cast<const char*>(entries_[i].sha256), 32), i);
+  }
   mtime_ = mtime;
   file_size_bytes_ = size;
   return Status::Ok();
@@ -174,10 +179,9 @@ Result<TokenGrant> TokenAuthenticator::Authenticate(std::string_view bearer_toke
   std::lock_guard<std::mutex> lock(mu_);
   MaybeReload();
   const TokenEntry* match = nullptr;
-  // Compare with every entry, without stopping early, in constant time.
-  for (const TokenEntry& e : entries_) {
-    bool equal = CRYPTO_memcmp(e.sha256, digest, sizeof digest) == 0;
-    if (equal && match == nullptr) match = &e;
+  if (auto it = by_digest_.find(std::string(reinterpret_cast<const char*>(digest), sizeof digest));
+      it != by_digest_.end() && CRYPTO_memcmp(entries_[it->second].sha256, digest, sizeof digest) == 0) {
+    match = &entries_[it->second];
   }
   if (match == nullptr) return Status::Unauthenticated("unknown bearer token: check the token in your client's configuration");
   return match->grant;

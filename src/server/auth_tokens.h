@@ -8,8 +8,10 @@
 // modification time or size changes (checked at most once a second); a file
 // that no longer parses keeps the previous tokens and logs why.
 //
-// Tokens are kept only as SHA-256 digests and compared in constant time
-// against every entry. Logs name a token by the first 8 hex digits of its
+// Tokens are kept only as SHA-256 digests; a presented token is hashed and
+// looked up by its digest (a hash table probe: timing can reveal at most
+// something about the digest, from which the token cannot be recovered),
+// and the match is confirmed with a constant-time comparison. Logs name a token by the first 8 hex digits of its
 // digest (TokenFingerprint), never by the token.
 #pragma once
 
@@ -20,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -77,6 +80,7 @@ class TokenAuthenticator {
   std::filesystem::path path_;
   std::mutex mu_;
   std::vector<TokenEntry> entries_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, size_t> by_digest_;  // GUARDED_BY(mu_): digest bytes -> entries_ index
   std::filesystem::file_time_type mtime_{};
   uintmax_t file_size_bytes_ = 0;
   std::chrono::steady_clock::time_point last_check_{};
