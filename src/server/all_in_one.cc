@@ -111,7 +111,10 @@ struct AllInOne::Impl {
   // Access control (--auth-tokens-file, --multi-tenancy); all null when off.
   std::unique_ptr<TokenAuthenticator> tokens;
   std::unique_ptr<TenantRegistry> tenants;
+  // The single tenant's handlers per listener, and what each listener serves
+  // (the same lists, or a TenantGateway in front of them).
   std::vector<HttpHandler*> single_tenant_handlers[static_cast<int>(TenantListener::kCount)];
+  std::vector<HttpHandler*> listener_handlers[static_cast<int>(TenantListener::kCount)];
   std::vector<std::unique_ptr<TenantGateway>> gateways;
   std::vector<std::unique_ptr<HttpServer>> servers;
   HttpServer* otlp_http_server = nullptr;
@@ -220,7 +223,7 @@ Status AllInOne::Start() {
     return st;
   };
   if (auto st = StartAccessControl(); !st.ok()) return fail(st);
-  auto handlers = [&](TenantListener l) { return m.single_tenant_handlers[static_cast<int>(l)]; };
+  auto handlers = [&](TenantListener l) { return m.listener_handlers[static_cast<int>(l)]; };
   auto admin = m.Listen("admin", c.admin_addr, {m.admin.get()});
   if (!admin.ok()) return fail(admin.status());
   m.admin_server = *admin;
@@ -288,6 +291,7 @@ Status AllInOne::StartAccessControl() {
   h[static_cast<int>(TenantListener::kQuery)] = {m.tempo.get(), m.jaeger_v3.get(), m.jaeger.get(),
                                                   m.analysis_api.get(), m.ui.get()};
   h[static_cast<int>(TenantListener::kTempo)] = {m.tempo.get(), m.jaeger.get()};
+  for (int l = 0; l < static_cast<int>(TenantListener::kCount); ++l) m.listener_handlers[l] = h[l];
   if (c.tls_cert.empty() != c.tls_key.empty()) return Status::InvalidArgument("TLS needs both --tls-cert and --tls-key");
   if (!c.tls_client_ca.empty() && c.tls_cert.empty()) {
     return Status::InvalidArgument("--tls-client-ca needs --tls-cert and --tls-key");
@@ -356,7 +360,7 @@ Status AllInOne::StartAccessControl() {
       is_open = IsUiPath;
     }
     m.gateways.push_back(std::make_unique<TenantGateway>(policy, std::move(lookup), std::move(open), std::move(is_open)));
-    h[l] = {m.gateways.back().get()};
+    m.listener_handlers[l] = {m.gateways.back().get()};
   }
   return Status::Ok();
 }

@@ -299,6 +299,36 @@ TEST(TenantRateLimitTest, IngestOverATenantsRateIs429WithRetryAfterAndOtherTenan
   std::filesystem::remove_all(dir);
 }
 
+TEST(TokensWithoutTenancyTest, EveryDataListenerNeedsAValidTokenOfTheRightRole) {
+  auto dir = std::filesystem::temp_directory_path() / ("tracery-tokens-only-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "tokens.json") << R"({"tokens":[{"token":"writer-1f2e","tenant":"any","role":"ingest"},)"
+                                     << R"({"token":"reader-3c4d","tenant":"any","role":"query"}]})";
+  TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(),
+                      {"--sampling-addr", "", "--auth-tokens-file", (dir / "tokens.json").string()});
+  ASSERT_TRUE(proc.Start()) << proc.log_path;
+  auto body = MakeTrace("guarded-svc", "op", "f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6", NowNanos()).SerializeAsString();
+  Headers proto{{"Content-Type", "application/x-protobuf"}};
+  Headers writer = proto, reader = proto;
+  writer.emplace_back("Authorization", "Bearer writer-1f2e");
+  reader.emplace_back("Authorization", "Bearer reader-3c4d");
+  EXPECT_EQ(HttpCall(proc.otlp_http_port, "POST", "/v1/traces", body, proto).status, 401);
+  EXPECT_EQ(HttpCall(proc.otlp_http_port, "POST", "/v1/traces", body, reader).status, 403);
+  EXPECT_EQ(HttpCall(proc.otlp_http_port, "POST", "/v1/traces", body, writer).status, 200);
+  EXPECT_EQ(HttpCall(proc.query_port, "GET", "/api/services").status, 401);
+  EXPECT_EQ(HttpCall(proc.query_port, "GET", "/api/services", "", writer).status, 403);
+  HttpResult s = HttpCall(proc.query_port, "GET", "/api/services", "", reader);
+  EXPECT_EQ(s.status, 200);
+  EXPECT_TRUE(Contains(s.body, "guarded-svc")) << s.body;
+  EXPECT_EQ(HttpCall(proc.zipkin_port, "GET", "/api/v2/services").status, 401);
+  EXPECT_EQ(HttpCall(proc.zipkin_port, "GET", "/api/v2/services", "", reader).status, 200);
+  // The UI's files stay public (the UI itself is not built in every test run,
+  // so it may answer 503 saying how to build it, but never 401).
+  EXPECT_NE(HttpCall(proc.query_port, "GET", "/").status, 401);
+  proc.Stop();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TenancyDisabledTest, WithoutMultiTenancyTheHeaderIsIgnored) {
   auto dir = std::filesystem::temp_directory_path() / ("tracery-notenancy-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
