@@ -85,7 +85,7 @@ class TenancyTest : public ::testing::Test {
                                    << kAcmeIngestToken << " acme ingest\n";
     proc_ = std::make_unique<TraceryProcess>(
         TRACERY_BINARY, (dir_ / "data").string(),
-        std::vector<std::string>{"--sampling-addr", "", "--multi-tenancy", "--auth-tokens-file",
+        std::vector<std::string>{"--multi-tenancy", "--auth-tokens-file",
                                  (dir_ / "tokens").string(), "--log-level", "debug"});
     ASSERT_TRUE(proc_->Start()) << "tracery did not start; see " << proc_->log_path;
   }
@@ -265,7 +265,7 @@ TEST(TenantRateLimitTest, IngestOverATenantsRateIs429WithRetryAfterAndOtherTenan
   auto dir = std::filesystem::temp_directory_path() / ("tracery-ratelimit-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(),
-                      {"--sampling-addr", "", "--multi-tenancy", "--tenant-ingest-rate", "1", "--tenant-ingest-burst",
+                      {"--multi-tenancy", "--tenant-ingest-rate", "1", "--tenant-ingest-burst",
                        "6"});
   ASSERT_TRUE(proc.Start()) << proc.log_path;
   auto send = [&](const std::string& tenant, const std::string& trace_hex) {
@@ -305,7 +305,7 @@ TEST(TokensWithoutTenancyTest, EveryDataListenerNeedsAValidTokenOfTheRightRole) 
   std::ofstream(dir / "tokens.json") << R"({"tokens":[{"token":"writer-1f2e","tenant":"any","role":"ingest"},)"
                                      << R"({"token":"reader-3c4d","tenant":"any","role":"query"}]})";
   TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(),
-                      {"--sampling-addr", "", "--auth-tokens-file", (dir / "tokens.json").string()});
+                      {"--auth-tokens-file", (dir / "tokens.json").string()});
   ASSERT_TRUE(proc.Start()) << proc.log_path;
   auto body = MakeTrace("guarded-svc", "op", "f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6", NowNanos()).SerializeAsString();
   Headers proto{{"Content-Type", "application/x-protobuf"}};
@@ -332,7 +332,7 @@ TEST(TokensWithoutTenancyTest, EveryDataListenerNeedsAValidTokenOfTheRightRole) 
 TEST(TenancyDisabledTest, WithoutMultiTenancyTheHeaderIsIgnored) {
   auto dir = std::filesystem::temp_directory_path() / ("tracery-notenancy-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(), {"--sampling-addr", ""});
+  TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(), {});
   ASSERT_TRUE(proc.Start()) << proc.log_path;
   auto body = MakeTrace("plain-svc", "op", "e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5", NowNanos()).SerializeAsString();
   ASSERT_EQ(HttpCall(proc.otlp_http_port, "POST", "/v1/traces", body,

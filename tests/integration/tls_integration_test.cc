@@ -115,7 +115,7 @@ class TlsTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void StartServer(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--sampling-addr", "", "--tls-cert", (dir_ / "server.crt").string(), "--tls-key",
+    std::vector<std::string> args = {"--tls-cert", (dir_ / "server.crt").string(), "--tls-key",
                                      (dir_ / "server.key").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     proc_ = std::make_unique<TraceryProcess>(TRACERY_BINARY, (dir_ / "data").string(), args);
@@ -195,7 +195,7 @@ TEST(TlsConfigTest, MissingKeyOrUnreadableCertificateRefusesToStart) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--tls-cert", (dir / "bad.crt").string()},
                                         std::vector<std::string>{"--tls-cert", (dir / "bad.crt").string(), "--tls-key",
                                                                  (dir / "bad.crt").string()}}) {
-    args.insert(args.begin(), {"--sampling-addr", ""});
+    args.insert(args.begin(), {});
     TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(), args);
     EXPECT_FALSE(proc.Start());
     std::string log = ReadAll(proc.log_path);

@@ -80,6 +80,10 @@ bool TraceryProcess::Start() {
                                    "--admin-addr",
                                    addr(admin_port),
                                    "--tempo-addr",
+                                   "",
+                                   // Off: the fixed port 5778 would collide
+                                   // between tests running in parallel.
+                                   "--sampling-addr",
                                    ""};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = fork();
