@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <optional>
+
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
 namespace tracery::collector {
@@ -12,10 +14,19 @@ namespace {
 
 class TraceServiceImpl final : public otlp::TraceService::Service {
  public:
-  TraceServiceImpl(SpanPipeline* pipeline, ingest::IngestLimits limits) : pipeline_(pipeline), limits_(limits) {}
+  TraceServiceImpl(SpanPipeline* pipeline, ingest::IngestLimits limits, PipelineResolver resolver)
+      : pipeline_(pipeline), limits_(limits), resolver_(std::move(resolver)) {}
 
   grpc::Status Export(grpc::ServerContext* ctx, const otlp::ExportTraceServiceRequest* req,
                       otlp::ExportTraceServiceResponse* resp) override {
+    SpanPipeline* pipeline = pipeline_;
+    std::shared_ptr<SpanPipeline> lease;
+    if (resolver_) {
+      auto resolved = Resolve(*ctx);
+      if (!resolved.ok()) return ToGrpc(resolved.status());
+      lease = std::move(resolved).value();
+      pipeline = lease.get();
+    }
     auto converted = ingest::ConvertOtlp(*req, limits_);
     if (!converted.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, converted.status().message());
     ingest::DecodeResult& d = converted.value();
@@ -23,7 +34,7 @@ class TraceServiceImpl final : public otlp::TraceService::Service {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "every span was rejected: " + d.rejection_message);
     }
     AcceptOutcome out =
-        pipeline_->Accept(std::move(d.batch), d.rejected_spans, std::move(d.rejection_message), "otlp_grpc");
+        pipeline->Accept(std::move(d.batch), d.rejected_spans, std::move(d.rejection_message), "otlp_grpc");
     if (!out.status.ok()) {
       ctx->AddTrailingMetadata("grpc-retry-pushback-ms",
                                std::to_string(1000 * (out.retry_after_s > 0 ? out.retry_after_s : 1)));
@@ -39,8 +50,26 @@ class TraceServiceImpl final : public otlp::TraceService::Service {
   }
 
  private:
+  Result<std::shared_ptr<SpanPipeline>> Resolve(const grpc::ServerContext& ctx) {
+    const auto& md = ctx.client_metadata();
+    std::optional<std::string> org_id, authorization;
+    if (auto it = md.find("x-scope-orgid"); it != md.end()) org_id.emplace(it->second.data(), it->second.size());
+    if (auto it = md.find("authorization"); it != md.end()) authorization.emplace(it->second.data(), it->second.size());
+    return resolver_(org_id ? &*org_id : nullptr, authorization ? &*authorization : nullptr);
+  }
+
+  static grpc::Status ToGrpc(const Status& st) {
+    switch (st.code()) {
+      case Status::Code::kUnauthenticated: return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, st.message());
+      case Status::Code::kPermissionDenied: return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, st.message());
+      case Status::Code::kInvalidArgument: return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, st.message());
+      default: return grpc::Status(grpc::StatusCode::UNAVAILABLE, st.message());
+    }
+  }
+
   SpanPipeline* pipeline_;
   ingest::IngestLimits limits_;
+  PipelineResolver resolver_;
 };
 
 }  // namespace
@@ -50,7 +79,7 @@ struct OtlpGrpcReceiver::Impl {
   TraceServiceImpl service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
-  Impl(SpanPipeline* p, ingest::IngestLimits l, OtlpGrpcOptions o) : options(std::move(o)), service(p, l) {}
+  Impl(SpanPipeline* p, ingest::IngestLimits l, OtlpGrpcOptions o) : options(std::move(o)), service(p, l, options.resolve_pipeline) {}
 };
 
 OtlpGrpcReceiver::OtlpGrpcReceiver(SpanPipeline* pipeline, ingest::IngestLimits limits, OtlpGrpcOptions options)
@@ -60,7 +89,17 @@ OtlpGrpcReceiver::~OtlpGrpcReceiver() { Stop(); }
 
 Status OtlpGrpcReceiver::Start() {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(impl_->options.address, grpc::InsecureServerCredentials(), &impl_->port);
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  const OtlpGrpcOptions& o = impl_->options;
+  if (!o.tls_cert_pem.empty()) {
+    grpc::SslServerCredentialsOptions ssl(o.tls_client_ca_pem.empty()
+                                              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                              : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = o.tls_client_ca_pem;
+    ssl.pem_key_cert_pairs.push_back({o.tls_key_pem, o.tls_cert_pem});
+    creds = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(impl_->options.address, creds, &impl_->port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(impl_->options.max_receive_message_bytes));
   builder.RegisterService(&impl_->service);
   impl_->server = builder.BuildAndStart();

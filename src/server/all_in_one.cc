@@ -20,7 +20,9 @@
 #include "query/search_params.h"
 #include "query/zipkin_api.h"
 #include "server/admin_handler.h"
+#include "server/auth_tokens.h"
 #include "server/http_server.h"
+#include "server/tenant_registry.h"
 #include "server/static_files.h"
 #include "sampling/adaptive_sampler.h"
 #include "sampling/load_shedder.h"
@@ -64,8 +66,24 @@ Result<HttpServerOptions> ListenOptions(const std::string& name, const std::stri
   }
   o.max_body_bytes = c.max_request_bytes;
   o.worker_threads = c.http_workers;
+  o.tls_cert_file = c.tls_cert;
+  o.tls_key_file = c.tls_key;
+  o.tls_client_ca_file = c.tls_client_ca;
   return o;
 }
+
+Result<std::string> ReadPem(const std::string& flag, const std::string& path) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument(flag + ": cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool IsSamplingPath(const HttpRequest& req) { return req.path == "/sampling" || req.path.rfind("/api/sampling", 0) == 0; }
+// The UI's files are public; every API path is protected.
+bool IsUiPath(const HttpRequest& req) { return req.path != "/api" && req.path.rfind("/api/", 0) != 0; }
 
 }  // namespace
 
@@ -90,6 +108,14 @@ struct AllInOne::Impl {
   std::unique_ptr<traceql::TempoApiHandler> tempo;
   std::unique_ptr<StaticFiles> ui;
   std::unique_ptr<AdminHandler> admin;
+  // Access control (--auth-tokens-file, --multi-tenancy); all null when off.
+  std::unique_ptr<TokenAuthenticator> tokens;
+  std::unique_ptr<TenantRegistry> tenants;
+  // The single tenant's handlers per listener, and what each listener serves
+  // (the same lists, or a TenantGateway in front of them).
+  std::vector<HttpHandler*> single_tenant_handlers[static_cast<int>(TenantListener::kCount)];
+  std::vector<HttpHandler*> listener_handlers[static_cast<int>(TenantListener::kCount)];
+  std::vector<std::unique_ptr<TenantGateway>> gateways;
   std::vector<std::unique_ptr<HttpServer>> servers;
   HttpServer* otlp_http_server = nullptr;
   HttpServer* zipkin_server = nullptr;
@@ -196,16 +222,18 @@ Status AllInOne::Start() {
     Stop();
     return st;
   };
+  if (auto st = StartAccessControl(); !st.ok()) return fail(st);
+  auto handlers = [&](TenantListener l) { return m.listener_handlers[static_cast<int>(l)]; };
   auto admin = m.Listen("admin", c.admin_addr, {m.admin.get()});
   if (!admin.ok()) return fail(admin.status());
   m.admin_server = *admin;
-  auto otlp_http = m.Listen("otlp-http", c.otlp_http_addr, {m.otlp_http.get(), m.sampling_api.get()});
+  auto otlp_http = m.Listen("otlp-http", c.otlp_http_addr, handlers(TenantListener::kOtlpHttp));
   if (!otlp_http.ok()) return fail(otlp_http.status());
   m.otlp_http_server = *otlp_http;
-  auto zipkin = m.Listen("zipkin", c.zipkin_addr, {m.zipkin_ingest.get(), m.zipkin_query.get()});
+  auto zipkin = m.Listen("zipkin", c.zipkin_addr, handlers(TenantListener::kZipkin));
   if (!zipkin.ok()) return fail(zipkin.status());
   m.zipkin_server = *zipkin;
-  auto query = m.Listen("query", c.query_addr, {m.tempo.get(), m.jaeger_v3.get(), m.jaeger.get(), m.analysis_api.get(), m.ui.get()});
+  auto query = m.Listen("query", c.query_addr, handlers(TenantListener::kQuery));
   if (!query.ok()) return fail(query.status());
   m.query_server = *query;
   if (!c.sampling_addr.empty()) {
@@ -215,19 +243,125 @@ Status AllInOne::Start() {
   }
   if (!c.tempo_addr.empty()) {
     // Grafana's Tempo data source on Tempo's own port (TraceQL search, trace by id).
-    auto tempo = m.Listen("tempo", c.tempo_addr, {m.tempo.get(), m.jaeger.get()});
+    auto tempo = m.Listen("tempo", c.tempo_addr, handlers(TenantListener::kTempo));
     if (!tempo.ok()) return fail(tempo.status());
   }
 
   collector::OtlpGrpcOptions go;
   go.address = c.otlp_grpc_addr;
   go.max_receive_message_bytes = c.max_request_bytes;
+  if (m.tokens || m.tenants) {
+    go.resolve_pipeline = [&m](const std::string* org_id,
+                               const std::string* authorization) -> Result<std::shared_ptr<collector::SpanPipeline>> {
+      AccessPolicy policy{m.config.multi_tenancy, m.tokens.get()};
+      auto tenant = ResolveTenant(policy, org_id, authorization, AccessRole::kIngest);
+      if (!tenant.ok()) return tenant.status();
+      if (!m.tenants) return std::shared_ptr<collector::SpanPipeline>(std::shared_ptr<void>(), m.pipeline.get());
+      auto stack = m.tenants->Get(*tenant);
+      if (!stack.ok()) return stack.status();
+      collector::SpanPipeline* p = (*stack)->pipeline();
+      return std::shared_ptr<collector::SpanPipeline>(std::move(stack).value(), p);
+    };
+  }
+  auto tls_cert = ReadPem("--tls-cert", c.tls_cert);
+  auto tls_key = ReadPem("--tls-key", c.tls_key);
+  auto tls_ca = ReadPem("--tls-client-ca", c.tls_client_ca);
+  for (auto* r : {&tls_cert, &tls_key, &tls_ca}) {
+    if (!r->ok()) return fail(r->status());
+  }
+  go.tls_cert_pem = *tls_cert;
+  go.tls_key_pem = *tls_key;
+  go.tls_client_ca_pem = *tls_ca;
   m.otlp_grpc = std::make_unique<collector::OtlpGrpcReceiver>(m.pipeline.get(), limits, go);
   if (auto st = m.otlp_grpc->Start(); !st.ok()) return fail(st);
 
   m.admin->SetReady(true);
-  spdlog::info("ready: OTLP gRPC {}, OTLP HTTP {}, Zipkin {}, query+UI {}, admin {}", c.otlp_grpc_addr,
+  spdlog::info("ready{}: OTLP gRPC {}, OTLP HTTP {}, Zipkin {}, query+UI {}, admin {}",
+               c.tls_cert.empty() ? "" : " (TLS)", c.otlp_grpc_addr,
                c.otlp_http_addr, c.zipkin_addr, c.query_addr, c.admin_addr);
+  return Status::Ok();
+}
+
+Status AllInOne::StartAccessControl() {
+  Impl& m = *impl_;
+  const ServerConfig& c = m.config;
+  auto& h = m.single_tenant_handlers;
+  h[static_cast<int>(TenantListener::kOtlpHttp)] = {m.otlp_http.get(), m.sampling_api.get()};
+  h[static_cast<int>(TenantListener::kZipkin)] = {m.zipkin_ingest.get(), m.zipkin_query.get()};
+  h[static_cast<int>(TenantListener::kQuery)] = {m.tempo.get(), m.jaeger_v3.get(), m.jaeger.get(),
+                                                  m.analysis_api.get(), m.ui.get()};
+  h[static_cast<int>(TenantListener::kTempo)] = {m.tempo.get(), m.jaeger.get()};
+  for (int l = 0; l < static_cast<int>(TenantListener::kCount); ++l) m.listener_handlers[l] = h[l];
+  if (c.tls_cert.empty() != c.tls_key.empty()) return Status::InvalidArgument("TLS needs both --tls-cert and --tls-key");
+  if (!c.tls_client_ca.empty() && c.tls_cert.empty()) {
+    return Status::InvalidArgument("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  if (!c.auth_tokens_file.empty()) {
+    auto tokens = TokenAuthenticator::Open(c.auth_tokens_file);
+    if (!tokens.ok()) return Status::InvalidArgument("--auth-tokens-file: " + tokens.status().message());
+    m.tokens = std::move(tokens).value();
+    spdlog::info("bearer-token authentication on: {} tokens from {}", m.tokens->size(), c.auth_tokens_file);
+  }
+  if (c.multi_tenancy) {
+    if (c.storage != "embedded") return Status::InvalidArgument("--multi-tenancy works with --storage embedded only");
+    if (!c.tail_sampling_policy_file.empty()) {
+      return Status::InvalidArgument("--multi-tenancy cannot be combined with --tail-sampling-policy-file yet");
+    }
+    auto retention = query::ParseDuration(c.retention);
+    TenantStackOptions to;
+    to.tenants_dir = (std::filesystem::path(c.data_dir) / "tenants").string();
+    to.store.wal_sync = c.wal_fsync == "always"     ? storage::WalSyncPolicy::kGroupCommit
+                        : c.wal_fsync == "interval" ? storage::WalSyncPolicy::kInterval
+                                                    : storage::WalSyncPolicy::kNone;
+    to.store.wal_sync_interval_ms = c.wal_fsync_interval_ms;
+    // Every open tenant has its own memtable: share the configured budget.
+    to.store.memtable_max_bytes = std::max<uint64_t>(4ull << 20, c.memtable_bytes / std::max<uint32_t>(1, c.max_open_tenants));
+    to.store.retention_period_ns = *retention;
+    to.store.max_disk_bytes = c.tenant_max_disk_bytes;
+    to.retention_ns = *retention;
+    to.query.max_spans_per_trace = c.max_spans_per_trace;
+    to.limits.max_attributes_per_span = c.max_attributes_per_span;
+    to.limits.max_attribute_value_bytes = c.max_attribute_value_bytes;
+    to.max_request_bytes = c.max_request_bytes;
+    to.ingest_spans_per_second = c.tenant_ingest_rate;
+    to.ingest_burst_spans = c.tenant_ingest_burst;
+    to.metrics = &m.metrics;
+    to.clock_ns = NowNanos;
+    m.tenants = std::make_unique<TenantRegistry>(std::move(to), c.max_open_tenants);
+    spdlog::info("multi-tenancy on: tenants in {}/tenants, tenant from X-Scope-OrgID", c.data_dir);
+  } else if (c.tenant_ingest_rate > 0 || c.tenant_max_disk_bytes > 0) {
+    spdlog::warn("--tenant-ingest-rate and --tenant-max-disk-bytes apply with --multi-tenancy only; use "
+                 "--max-disk-bytes for the single store");
+  }
+  if (!m.tokens && !m.tenants) return Status::Ok();  // open, as without these flags
+
+  AccessPolicy policy{c.multi_tenancy, m.tokens.get()};
+  for (int l = 0; l < static_cast<int>(TenantListener::kCount); ++l) {
+    TenantLookup lookup;
+    if (m.tenants) {
+      lookup = [&m, l](const std::string& tenant) -> Result<TenantHandlers> {
+        auto stack = m.tenants->Get(tenant);
+        if (!stack.ok()) return stack.status();
+        const auto* handlers = &(*stack)->handlers(static_cast<TenantListener>(l));
+        return TenantHandlers{std::move(stack).value(), handlers};
+      };
+    } else {
+      lookup = [&m, l](const std::string&) -> Result<TenantHandlers> {
+        return TenantHandlers{nullptr, &m.single_tenant_handlers[l]};
+      };
+    }
+    std::vector<HttpHandler*> open;
+    std::function<bool(const HttpRequest&)> is_open;
+    if (l == static_cast<int>(TenantListener::kOtlpHttp)) {
+      open = {m.sampling_api.get()};
+      is_open = IsSamplingPath;
+    } else if (l == static_cast<int>(TenantListener::kQuery)) {
+      open = {m.ui.get()};
+      is_open = IsUiPath;
+    }
+    m.gateways.push_back(std::make_unique<TenantGateway>(policy, std::move(lookup), std::move(open), std::move(is_open)));
+    m.listener_handlers[l] = {m.gateways.back().get()};
+  }
   return Status::Ok();
 }
 
@@ -294,6 +428,7 @@ void AllInOne::Stop() {
     m.tail.reset();
   }
   m.otlp_http_server = m.zipkin_server = m.query_server = m.admin_server = nullptr;
+  if (m.tenants) m.tenants->CloseAll();  // flushes every tenant's store
   if (m.store) {
     if (auto st = m.store->Flush(); !st.ok()) spdlog::error("flushing the store: {}", st.ToString());
     m.store.reset();

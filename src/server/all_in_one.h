@@ -30,6 +30,9 @@ class AllInOne {
 
  private:
   Status StartSampling();  // REQUIRES: store and pipeline created
+  // Tokens, tenants and the gateways in front of each listener's handlers.
+  // REQUIRES: every single-tenant handler created
+  Status StartAccessControl();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -53,6 +53,22 @@ void AddServerFlags(CLI::App* app, ServerConfig* c) {
   app->add_option("--memory-limit-bytes", c->memory_limit_bytes, "With --shed-load: shed near this RSS; 0 = off");
   app->add_flag("--shed-load", c->shed_load,
                 "Under overload, sample harder (drop whole low-value traces) instead of only answering 429");
+  app->add_flag("--multi-tenancy", c->multi_tenancy,
+                "Separate tenants by X-Scope-OrgID (or token), each with its own store")
+      ->envname("TRACERY_MULTI_TENANCY");
+  app->add_option("--max-open-tenants", c->max_open_tenants, "Tenant stores kept open at once");
+  app->add_option("--auth-tokens-file", c->auth_tokens_file,
+                  "Bearer tokens (JSON or `token tenant [ingest|query|all]` lines), reloaded when changed")
+      ->envname("TRACERY_AUTH_TOKENS_FILE");
+  app->add_option("--tls-cert", c->tls_cert, "PEM certificate chain: serve TLS on every listener")
+      ->envname("TRACERY_TLS_CERT");
+  app->add_option("--tls-key", c->tls_key, "PEM private key of --tls-cert")->envname("TRACERY_TLS_KEY");
+  app->add_option("--tls-client-ca", c->tls_client_ca, "PEM CA: require client certificates it signed (mutual TLS)")
+      ->envname("TRACERY_TLS_CLIENT_CA");
+  app->add_option("--tenant-ingest-rate", c->tenant_ingest_rate, "Spans/s each tenant may send (429 above); 0 = no limit");
+  app->add_option("--tenant-ingest-burst", c->tenant_ingest_burst, "Spans a tenant may send at once; 0 = one second's worth");
+  app->add_option("--tenant-max-disk-bytes", c->tenant_max_disk_bytes,
+                  "Per-tenant disk cap with --multi-tenancy: oldest data dropped above it; 0 = none");
   app->add_option("--log-level", c->log_level, "trace, debug, info, warn, error")->envname("TRACERY_LOG_LEVEL");
 }
 
@@ -84,6 +100,12 @@ std::string DescribeConfig(const ServerConfig& c) {
                             " (wait " + c.tail_decision_wait + ")");
   line("memory-limit-bytes", std::to_string(c.memory_limit_bytes));
   line("shed-load", c.shed_load ? "on" : "off");
+  line("multi-tenancy", c.multi_tenancy ? "on (max open tenants " + std::to_string(c.max_open_tenants) + ")" : "off");
+  // The file's path only: tokens are never printed.
+  line("auth-tokens-file", c.auth_tokens_file.empty() ? "(none: no authentication)" : c.auth_tokens_file);
+  line("tls", c.tls_cert.empty() ? "off" : c.tls_cert + (c.tls_client_ca.empty() ? "" : " (mutual, CA " + c.tls_client_ca + ")"));
+  line("tenant-ingest-rate", c.tenant_ingest_rate > 0 ? std::to_string(c.tenant_ingest_rate) + " spans/s" : "unlimited");
+  line("tenant-max-disk-bytes", std::to_string(c.tenant_max_disk_bytes));
   return s;
 }
 

@@ -67,6 +67,20 @@ struct ServerConfig {
   // answering 429. Off by default: then every acknowledged span is stored.
   bool shed_load = false;
 
+  // Security (docs/security.md).
+  // --multi-tenancy: the tenant of each request comes from X-Scope-OrgID
+  // (gRPC metadata x-scope-orgid) or its token; each tenant has its own
+  // store in DATA_DIR/tenants/<tenant>/. Off: one tenant, header ignored.
+  bool multi_tenancy = false;
+  uint32_t max_open_tenants = 64;        // --max-open-tenants: idle ones past this are closed
+  std::string auth_tokens_file;          // --auth-tokens-file / TRACERY_AUTH_TOKENS_FILE; empty: no authentication
+  std::string tls_cert;                  // --tls-cert / TRACERY_TLS_CERT: PEM chain; with --tls-key, TLS on every listener
+  std::string tls_key;                   // --tls-key / TRACERY_TLS_KEY
+  std::string tls_client_ca;             // --tls-client-ca: require client certificates signed by this CA
+  double tenant_ingest_rate = 0;         // --tenant-ingest-rate: spans/s per tenant; 0 = unlimited
+  double tenant_ingest_burst = 0;        // --tenant-ingest-burst: spans; 0 = one second's worth
+  uint64_t tenant_max_disk_bytes = 0;    // --tenant-max-disk-bytes: per-tenant store cap (oldest dropped); 0 = none
+
   // --log-level: trace, debug, info, warn, error.
   std::string log_level = "info";
 };

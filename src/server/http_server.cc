@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -91,6 +93,7 @@ struct HttpServer::Impl {
   Counters counters;
   uint16_t bound_port = 0;
   bool started = false;
+  std::optional<asio::ssl::context> tls;  // set when serving TLS
   std::mutex stop_mu;
 
   Impl(HttpServerOptions o, std::vector<HttpHandler*> h)
@@ -101,25 +104,54 @@ struct HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-  void Start() { Read(); }
+// One connection. `Stream` is beast::tcp_stream (plaintext) or TlsStream.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(tcp::socket socket, HttpServer::Impl* server) requires(!kTls)
+      : stream_(std::move(socket)), server_(server) {}
+  // `buffer` holds bytes already read while detecting TLS.
+  Session(beast::tcp_stream stream, beast::flat_buffer buffer, HttpServer::Impl* server) requires(kTls)
+      : stream_(std::move(stream), *server->tls), buffer_(std::move(buffer)), server_(server) {}
+
+  void Start() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(30));
+      stream_.async_handshake(asio::ssl::stream_base::server, buffer_.data(),
+                              [self = this->shared_from_this()](beast::error_code ec, size_t used) {
+                                if (ec) {
+                                  spdlog::debug("TLS handshake failed: {}", ec.message());
+                                  beast::error_code ignored;
+                                  self->Lowest().socket().close(ignored);
+                                  return;
+                                }
+                                self->buffer_.consume(used);
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
 
  private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(std::chrono::seconds(server_->options.idle_timeout_s));
+    Lowest().expires_after(std::chrono::seconds(server_->options.idle_timeout_s));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+        ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       Close();
       return;
     }
@@ -160,7 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
       Write(std::move(r), keep_alive, version);
       return;
     }
-    asio::post(server_->workers, [self = shared_from_this(), req = std::move(req), keep_alive, version]() mutable {
+    asio::post(server_->workers, [self = this->shared_from_this(), req = std::move(req), keep_alive, version]() mutable {
       HttpResponse resp = HttpServer::Dispatch(self->server_->handlers, req);
       self->server_->inflight.fetch_sub(1);
       asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), keep_alive, version]() mutable {
@@ -177,11 +209,15 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+    Lowest().expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
       if (ec || !res->keep_alive()) {
-        self->Close();
-        if (!ec) self->Drain();
+        if constexpr (kTls) {
+          self->Close();
+        } else {
+          self->Close();
+          if (!ec) self->Drain();
+        }
         return;
       }
       self->Read();
@@ -194,8 +230,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // read and discard for a bounded time and volume first.
   void Drain() {
     drain_buffer_.resize(64 * 1024);
-    stream_.expires_after(std::chrono::seconds(2));
-    stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    Lowest().expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(asio::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       self->drained_bytes_ += n;
       if (!ec && self->drained_bytes_ < (256u << 20)) self->Drain();
     });
@@ -203,14 +239,56 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      // Send close_notify; the TCP side closes when the socket is destroyed.
+      Lowest().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::vector<char> drain_buffer_;
   size_t drained_bytes_ = 0;
+  HttpServer::Impl* server_;
+};
+
+// On a TLS listener: looks at the first bytes of a connection. A TLS
+// ClientHello continues as a TLS session; anything else (plain HTTP) gets a
+// plaintext 400 that says to use https, and the connection is closed.
+class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
+ public:
+  TlsDetector(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+
+  void Start() {
+    stream_.expires_after(std::chrono::seconds(30));
+    beast::async_detect_ssl(stream_, buffer_, [self = shared_from_this()](beast::error_code ec, bool is_tls) {
+      if (ec) return;
+      if (is_tls) {
+        std::make_shared<Session<TlsStream>>(std::move(self->stream_), std::move(self->buffer_), self->server_)
+            ->Start();
+        return;
+      }
+      self->RefusePlaintext();
+    });
+  }
+
+ private:
+  void RefusePlaintext() {
+    static const std::string kAnswer =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+        "Content-Length: 66\r\n\r\nthis port serves TLS only: use https:// (or a TLS-enabled client)\n";
+    asio::async_write(stream_, asio::buffer(kAnswer), [self = shared_from_this()](beast::error_code, size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
   HttpServer::Impl* server_;
 };
 
@@ -221,7 +299,11 @@ void HttpServer::Impl::Accept() {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), this)->Start();
+      if (tls) {
+        std::make_shared<TlsDetector>(std::move(socket), this)->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), this)->Start();
+      }
     }
     if (acceptor.is_open()) Accept();
   });
@@ -233,6 +315,27 @@ HttpServer::HttpServer(HttpServerOptions options, std::vector<HttpHandler*> hand
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
+  const HttpServerOptions& o = impl_->options;
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+      return Status::InvalidArgument("TLS needs both --tls-cert and --tls-key");
+    }
+    impl_->tls.emplace(asio::ssl::context::tls_server);
+    auto& ctx = *impl_->tls;
+    beast::error_code tls_ec;
+    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                    asio::ssl::context::single_dh_use);
+    ctx.use_certificate_chain_file(o.tls_cert_file, tls_ec);
+    if (tls_ec) return Status::InvalidArgument("--tls-cert " + o.tls_cert_file + ": " + tls_ec.message());
+    ctx.use_private_key_file(o.tls_key_file, asio::ssl::context::pem, tls_ec);
+    if (tls_ec) return Status::InvalidArgument("--tls-key " + o.tls_key_file + ": " + tls_ec.message());
+    if (!o.tls_client_ca_file.empty()) {
+      ctx.load_verify_file(o.tls_client_ca_file, tls_ec);
+      if (tls_ec) return Status::InvalidArgument("--tls-client-ca " + o.tls_client_ca_file + ": " + tls_ec.message());
+      ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    }
+  }
   beast::error_code ec;
   auto addr = asio::ip::make_address(impl_->options.address, ec);
   if (ec) return Status::InvalidArgument("bad listen address '" + impl_->options.address + "': " + ec.message());

@@ -29,6 +29,13 @@ struct HttpServerOptions {
   int worker_threads = 4;
   size_t max_inflight_requests = 256;
   uint32_t idle_timeout_s = 60;
+  // TLS (--tls-cert/--tls-key): PEM files of the certificate chain and its
+  // private key; both empty serves plaintext. With a client CA file, clients
+  // must present a certificate it signed (mutual TLS). A plaintext request
+  // to a TLS listener is answered 400 in plaintext and the connection closed.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
 };
 
 class HttpServer {
@@ -38,7 +45,8 @@ class HttpServer {
   ~HttpServer();  // Stop()s
 
   // Binds and starts serving. InvalidArgument/IOError when the address
-  // cannot be bound (e.g. the port is in use).
+  // cannot be bound (e.g. the port is in use) or the TLS files cannot be
+  // loaded.
   Status Start();
   // Stops accepting, finishes requests being handled, closes connections.
   void Stop();

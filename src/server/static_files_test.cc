@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "server/http_server.h"
+
 #include <fstream>
 
 namespace tracery::server {
@@ -42,6 +44,26 @@ TEST_F(StaticFilesTest, ServesFilesWithTypesAndFallsBackToIndexForClientRoutes) 
 TEST_F(StaticFilesTest, CannotLeaveItsDirectory) {
   StaticFiles files(base_ / "dist");
   for (const char* p : {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt"}) {
+    auto r = files.Handle(Get(p));
+    if (r) EXPECT_EQ(r->body.find("secret"), std::string::npos) << p;
+  }
+}
+
+TEST_F(StaticFilesTest, PercentEncodedTraversalCannotLeaveItsDirectory) {
+  StaticFiles files(base_ / "dist");
+  // The server decodes the path once before routing, as HttpServer does.
+  for (const char* raw : {"/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt", "/%2E%2E%2Fsecret.txt",
+                          "/assets/%2e%2e/%2e%2e/secret.txt", "/..%5csecret.txt", "/%252e%252e/secret.txt"}) {
+    auto r = files.Handle(Get(PercentDecode(raw, false)));
+    if (r) EXPECT_EQ(r->body.find("secret"), std::string::npos) << raw;
+  }
+}
+
+TEST_F(StaticFilesTest, SymlinksPointingOutsideAreNotFollowed) {
+  std::filesystem::create_symlink(base_ / "secret.txt", base_ / "dist" / "leak.txt");
+  std::filesystem::create_directory_symlink(base_, base_ / "dist" / "up");
+  StaticFiles files(base_ / "dist");
+  for (const char* p : {"/leak.txt", "/up/secret.txt"}) {
     auto r = files.Handle(Get(p));
     if (r) EXPECT_EQ(r->body.find("secret"), std::string::npos) << p;
   }

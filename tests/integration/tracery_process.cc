@@ -80,6 +80,10 @@ bool TraceryProcess::Start() {
                                    "--admin-addr",
                                    addr(admin_port),
                                    "--tempo-addr",
+                                   "",
+                                   // Off: the fixed port 5778 would collide
+                                   // between tests running in parallel.
+                                   "--sampling-addr",
                                    ""};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = fork();
@@ -97,7 +101,7 @@ bool TraceryProcess::Start() {
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (HttpCall(admin_port, "GET", "/readyz").status == 200) return true;
+    if (ready_probe ? ready_probe() : HttpCall(admin_port, "GET", "/readyz").status == 200) return true;
     int st;
     if (waitpid(pid_, &st, WNOHANG) == pid_) {
       pid_ = -1;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ class TraceryProcess {
   int last_exit_status() const { return exit_status_; }
 
   uint16_t otlp_grpc_port, otlp_http_port, zipkin_port, query_port, admin_port;
+  // Readiness check Start() polls; default: plain-HTTP GET /readyz on the
+  // admin port (a TLS test replaces it with an HTTPS one).
+  std::function<bool()> ready_probe;
   std::string log_path;
 
  private:
