@@ -53,9 +53,9 @@ uint64_t NowSteadyMs() {
                                    .count());
 }
 
-TracePartial PartialOf(const Memtable& m, const MemTrace& t) {
+TracePartial PartialOf(const Memtable& m, const std::vector<model::Span>& spans) {
   TracePartial p;
-  for (const auto& s : t.spans) p.AddSpan(s, m.resource(s.resource_index).ServiceName());
+  for (const auto& s : spans) p.AddSpan(s, m.resource(s.resource_index).ServiceName());
   return p;
 }
 
@@ -374,8 +374,7 @@ Status EmbeddedStore::FlushFrozen(const std::shared_ptr<Memtable>& mem) {
   std::map<std::string, std::vector<std::pair<model::TraceId, const MemTrace*>>> by_partition;
   uint64_t dropped = 0;
   for (const auto& t : traces) {
-    uint64_t start = UINT64_MAX;
-    for (const auto& s : t.second->spans) start = std::min(start, s.start_time_unix_nano);
+    uint64_t start = t.second->min_start_ns;
     dropped += t.second->dropped_spans;
     by_partition[PartitionName(start)].push_back(t);
   }
@@ -679,15 +678,18 @@ Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
   std::unordered_map<model::TraceId, Candidate, model::TraceIdHash> cands;
 
   // Pass 1: traces with a part starting in range that may satisfy some condition.
+  std::vector<model::Span> spans;  // a memtable trace, decoded (reused)
   for (const auto& m : snap.memtables) {
     m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
-      if (t.spans.empty()) return true;
-      uint64_t start = UINT64_MAX;
-      for (const auto& s : t.spans) start = std::min(start, s.start_time_unix_nano);
-      if (!in_range(start)) return true;
-      bool any = nconds == 0;
+      if (t.span_count == 0 || !in_range(t.min_start_ns)) return true;
+      if (nconds == 0) {
+        cands.try_emplace(id);
+        return true;
+      }
+      DecodeSpans(t, &spans);
+      bool any = false;
       for (size_t c = 0; c < nconds && !any; ++c) {
-        for (const auto& s : t.spans) {
+        for (const auto& s : spans) {
           if (SpanMatches(q.span_conditions[c], s, m->resource(s.resource_index))) {
             any = true;
             break;
@@ -744,11 +746,12 @@ Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
     for (const auto& m : snap.memtables) {
       m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
         auto it = cands.find(id);
-        if (it == cands.end() || t.spans.empty()) return true;
-        it->second.partial.Merge(PartialOf(*m, t));
+        if (it == cands.end() || t.span_count == 0) return true;
+        DecodeSpans(t, &spans);
+        it->second.partial.Merge(PartialOf(*m, spans));
         for (size_t c = 0; c < nconds; ++c) {
           if (it->second.mask & (1ull << c)) continue;
-          for (const auto& s : t.spans) {
+          for (const auto& s : spans) {
             if (SpanMatches(q.span_conditions[c], s, m->resource(s.resource_index))) {
               it->second.mask |= 1ull << c;
               break;
@@ -862,9 +865,11 @@ Result<std::vector<std::string>> EmbeddedStore::GetServices() {
   for (const auto& e : snap.segments) {
     for (const auto& op : e.reader->operations()) services.insert(op.service);
   }
+  std::vector<model::Span> spans;
   for (const auto& m : snap.memtables) {
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      for (const auto& s : t.spans) {
+      DecodeSpans(t, &spans);
+      for (const auto& s : spans) {
         std::string_view svc = m->resource(s.resource_index).ServiceName();
         if (services.find(svc) == services.end()) services.emplace(svc);
       }
@@ -883,9 +888,11 @@ Result<std::vector<Operation>> EmbeddedStore::GetOperations(const std::string& s
       if (op.service == service && (!kind || op.kind == *kind)) ops.emplace(op.name, static_cast<uint8_t>(op.kind));
     }
   }
+  std::vector<model::Span> spans;
   for (const auto& m : snap.memtables) {
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      for (const auto& s : t.spans) {
+      DecodeSpans(t, &spans);
+      for (const auto& s : spans) {
         if ((!kind || s.kind == *kind) && m->resource(s.resource_index).ServiceName() == service) {
           ops.emplace(s.name, static_cast<uint8_t>(s.kind));
         }
@@ -910,11 +917,13 @@ Result<std::vector<DependencyLink>> EmbeddedStore::GetDependencies(uint64_t star
     }
   }
   std::unordered_map<uint64_t, std::string_view> service_of;
+  std::vector<model::Span> spans;
   for (const auto& m : snap.memtables) {
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
       service_of.clear();
-      for (const auto& s : t.spans) service_of[s.span_id.value] = m->resource(s.resource_index).ServiceName();
-      for (const auto& s : t.spans) {
+      DecodeSpans(t, &spans);
+      for (const auto& s : spans) service_of[s.span_id.value] = m->resource(s.resource_index).ServiceName();
+      for (const auto& s : spans) {
         if (s.start_time_unix_nano < start_ns || s.start_time_unix_nano > end_ns || s.parent_span_id.IsZero()) continue;
         auto it = service_of.find(s.parent_span_id.value);
         std::string_view child = m->resource(s.resource_index).ServiceName();
@@ -939,9 +948,11 @@ Status EmbeddedStore::ScanSpans(uint64_t start_ns, uint64_t end_ns,
   for (const auto& m : snap.memtables) {
     // Copy out under the memtable's lock, call fn outside it.
     std::vector<model::SpanBatch> groups;
+    std::vector<model::Span> spans;
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
       model::SpanBatch b;
-      for (const auto& s : t.spans) {
+      DecodeSpans(t, &spans);
+      for (const auto& s : spans) {
         if (s.start_time_unix_nano >= start_ns && s.start_time_unix_nano < end_ns) {
           AppendSpan(s, m->resource(s.resource_index), m->scope(s.scope_index), &b);
         }

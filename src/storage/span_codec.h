@@ -21,6 +21,17 @@ namespace tracery::storage {
 void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst);
 Result<model::SpanBatch> DecodeSpanBatch(std::string_view data);
 
+// One span in the batch encoding's span layout, with the given resource and
+// scope indexes (the memtable stores spans this way, indexes into its own
+// tables). Hot path: no allocation beyond growing *dst.
+void EncodeSpan(const model::Span& s, uint32_t resource_index, uint32_t scope_index, std::string* dst);
+// Decodes one span written by EncodeSpan into *out, overwriting every field
+// and reusing its buffers (decode many spans into one scratch span or a
+// reused vector to avoid allocation). Returns nullptr on success, else the
+// name of the malformed field (and `in` may be failed). Index ranges are not
+// checked here: callers check resource_index/scope_index against their tables.
+const char* DecodeSpan(ByteReader& in, model::Span* out);
+
 // Building blocks, shared with the segment format.
 void EncodeAnyValue(const model::AnyValue& v, std::string* dst);
 void EncodeAttributes(const model::Attributes& attrs, std::string* dst);
