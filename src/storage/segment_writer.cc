@@ -107,7 +107,8 @@ class SegmentBuilder {
   uint32_t SegmentScope(uint32_t mem_index);
   Status FlushRowGroup(std::string* file);
   Status AppendBlock(std::string_view raw, std::string* file, BlockHandle* h);
-  void AddTagTerm(uint32_t key_id, const AnyValue& v, std::string_view key, uint32_t trace);
+  // `value_id`: dictionary id of v.str for string values (else unused).
+  void AddTagTerm(uint32_t key_id, uint32_t value_id, const AnyValue& v, std::string_view key, uint32_t trace);
 
   const Memtable& mem_;
   const SegmentWriteOptions& opt_;
@@ -126,7 +127,11 @@ class SegmentBuilder {
   // (memtable resource index, name dictionary id, kind) of every span.
   std::set<std::tuple<uint32_t, uint32_t, uint8_t>> ops_;
   std::vector<std::pair<uint64_t, uint32_t>> id_index_;
-  std::unordered_map<uint64_t, std::pair<uint32_t, uint32_t>> op_terms_;  
+  struct OpTerms {
+    uint32_t operation_term, name_term;
+    uint8_t kinds_seen;  // bit k: (resource, name, kind k) is already in ops_
+  };
+  std::unordered_map<uint64_t, OpTerms> op_terms_;  // (segment resource, name id) -> terms
   std::map<std::tuple<uint32_t, uint8_t, int64_t>, uint32_t> int_terms_;  // (resource, name id) -> terms
   uint32_t kind_terms_[8] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
                              UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
@@ -159,10 +164,11 @@ uint32_t SegmentBuilder::SegmentScope(uint32_t mem_index) {
   return m;
 }
 
-void SegmentBuilder::AddTagTerm(uint32_t key_id, const AnyValue& v, std::string_view key, uint32_t trace) {
+void SegmentBuilder::AddTagTerm(uint32_t key_id, uint32_t value_id, const AnyValue& v, std::string_view key,
+                                uint32_t trace) {
   if (v.type == AnyValue::Type::kString) {
     if (v.str.size() > kMaxIndexedTagBytes) return;
-    uint64_t k = (static_cast<uint64_t>(key_id) << 32) | dict_.Id(v.str);
+    uint64_t k = (static_cast<uint64_t>(key_id) << 32) | value_id;
     auto it = postings_.by_string_tag.find(k);
     uint32_t term;
     if (it == postings_.by_string_tag.end()) {
@@ -192,9 +198,11 @@ void SegmentBuilder::EncodeAttrs(const model::Attributes& attrs, uint32_t trace,
     PutVarint(&cols_[kAttrKey], key_id);
     const AnyValue& v = kv.value;
     cols_[kAttrType].push_back(static_cast<char>(v.type));
+    uint32_t value_id = 0;
     switch (v.type) {
       case AnyValue::Type::kString:
-        PutVarint(&cols_[kAttrStr], dict_.Id(v.str));
+        value_id = dict_.Id(v.str);
+        PutVarint(&cols_[kAttrStr], value_id);
         break;
       case AnyValue::Type::kInt:
         PutVarint(&cols_[kAttrInt], ZigZag(v.int_value));
@@ -212,7 +220,7 @@ void SegmentBuilder::EncodeAttrs(const model::Attributes& attrs, uint32_t trace,
         EncodeAnyValue(v, &cols_[kAttrRaw]);
         break;
     }
-    if (index) AddTagTerm(key_id, v, kv.key, trace);
+    if (index) AddTagTerm(key_id, value_id, v, kv.key, trace);
   }
 }
 
@@ -250,7 +258,6 @@ void SegmentBuilder::EncodeTrace(uint32_t ordinal, uint64_t trace_start) {
     PutVarint(&cols_[kDuration], ZigZag(static_cast<int64_t>(s.end_time_unix_nano - s.start_time_unix_nano)));
     uint32_t name_id = dict_.Id(s.name);
     PutVarint(&cols_[kName], name_id);
-    ops_.emplace(s.resource_index, name_id, static_cast<uint8_t>(s.kind));
     bool extras = !s.trace_state.empty() || !s.status_message.empty() || s.dropped_attributes_count != 0 ||
                   !s.events.empty() || s.dropped_events_count != 0 || !s.links.empty() ||
                   s.dropped_links_count != 0;
@@ -296,12 +303,16 @@ void SegmentBuilder::EncodeTrace(uint32_t ordinal, uint64_t trace_start) {
     auto op_it = op_terms_.find(op_key);
     if (op_it == op_terms_.end()) {
       std::string_view service = mem_.resource(s.resource_index).ServiceName();
-      op_it = op_terms_.emplace(op_key, std::make_pair(postings_.TermId(OperationTerm(service, s.name)),
-                                                       postings_.TermId(NameTerm(s.name)))).first;
+      op_it = op_terms_.emplace(op_key, OpTerms{postings_.TermId(OperationTerm(service, s.name)),
+                                                postings_.TermId(NameTerm(s.name)), 0}).first;
     }
-    postings_.Add(op_it->second.first, ordinal);
-    postings_.Add(op_it->second.second, ordinal);
+    postings_.Add(op_it->second.operation_term, ordinal);
+    postings_.Add(op_it->second.name_term, ordinal);
     uint8_t kind = static_cast<uint8_t>(s.kind);
+    if (!(op_it->second.kinds_seen & (1u << kind))) {
+      op_it->second.kinds_seen |= static_cast<uint8_t>(1u << kind);
+      ops_.emplace(s.resource_index, name_id, kind);
+    }
     if (kind_terms_[kind] == UINT32_MAX) {
       kind_terms_[kind] = postings_.TermId(TagTerm("span.kind", model::SpanKindName(s.kind)));
     }
