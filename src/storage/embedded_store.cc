@@ -73,6 +73,7 @@ void AppendSpan(const model::Span& s, const model::Resource& r, const model::Sco
 struct EmbeddedStore::Writer {
   const model::SpanBatch* batch = nullptr;  // nullptr: a Flush() request
   std::string record;                       // framed WAL record
+  std::vector<EncodedSpanRange> span_ranges;  // each span's bytes in `record`
   Status status;
   bool done = false;
   std::condition_variable cv;
@@ -256,7 +257,7 @@ Status EmbeddedStore::Write(const model::SpanBatch& batch) {
   Writer w;
   w.batch = &batch;
   size_t off = WalWriter::BeginRecord(&w.record);
-  EncodeSpanBatch(batch, &w.record);
+  EncodeSpanBatch(batch, &w.record, &w.span_ranges);
   if (w.record.size() - kWalHeaderBytes > kWalMaxRecordBytes) {
     return Status::TooLarge("span batch encodes to more than 256 MiB; split it");
   }
@@ -302,7 +303,7 @@ Status EmbeddedStore::Write(const model::SpanBatch& batch) {
     if (st.ok() && sync) st = wal->Sync();
     if (st.ok()) {
       for (Writer* g : group) {
-        mem->Add(*g->batch);
+        mem->AddEncoded(*g->batch, g->record, g->span_ranges);
         spans += g->batch->spans.size();
       }
     }

@@ -49,6 +49,23 @@ uint32_t Memtable::InternScope(const model::Scope& s) {
 }
 
 void Memtable::Add(const model::SpanBatch& batch) {
+  AddImpl(batch, [&](size_t i, uint32_t rm, uint32_t sm, std::string* dst) {
+    EncodeSpan(batch.spans[i], rm, sm, dst);
+  });
+}
+
+void Memtable::AddEncoded(const model::SpanBatch& batch, std::string_view encoded,
+                          const std::vector<EncodedSpanRange>& ranges) {
+  AddImpl(batch, [&](size_t i, uint32_t rm, uint32_t sm, std::string* dst) {
+    const EncodedSpanRange& r = ranges[i];
+    dst->append(encoded.data() + r.begin, r.indexes_begin - r.begin);
+    PutVarint(dst, rm);
+    PutVarint(dst, sm);
+  });
+}
+
+template <typename AppendSpan>
+void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
   std::unique_lock lock(mu_);
   uint32_t res_map[16];
   uint32_t scope_map[16];
@@ -68,7 +85,8 @@ void Memtable::Add(const model::SpanBatch& batch) {
 
   MemTrace* last = nullptr;
   model::TraceId last_id;
-  for (const auto& s : batch.spans) {
+  for (size_t i = 0; i < batch.spans.size(); ++i) {
+    const model::Span& s = batch.spans[i];
     if (last == nullptr || !(s.trace_id == last_id)) {
       auto [it, inserted] = traces_.try_emplace(s.trace_id);
       if (inserted) bytes_ += sizeof(MemTrace) + sizeof(model::TraceId) + 32;  // node + bucket
@@ -81,7 +99,7 @@ void Memtable::Add(const model::SpanBatch& batch) {
       continue;
     }
     size_t capacity = last->encoded.capacity();
-    EncodeSpan(s, rm[s.resource_index], sm[s.scope_index], &last->encoded);
+    append_span(i, rm[s.resource_index], sm[s.scope_index], &last->encoded);
     bytes_ += last->encoded.capacity() - capacity;
     last->span_count++;
     last->min_start_ns = std::min(last->min_start_ns, s.start_time_unix_nano);

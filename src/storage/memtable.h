@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "model/span.h"
+#include "storage/span_codec.h"
 #include "storage/span_matcher.h"
 
 namespace tracery::storage {
@@ -51,6 +52,11 @@ class Memtable {
   // (only when a trace's buffer grows); resources and scopes deduplicated by
   // content.
   void Add(const model::SpanBatch& batch);
+  // As Add, but copies each span's bytes from `encoded` (the output of
+  // EncodeSpanBatch(batch, ..., &ranges), e.g. the WAL record) instead of
+  // encoding it again. REQUIRES: ranges.size() == batch.spans.size().
+  void AddEncoded(const model::SpanBatch& batch, std::string_view encoded,
+                  const std::vector<EncodedSpanRange>& ranges);
 
   size_t ApproximateBytes() const;
   size_t SpanCount() const;
@@ -84,6 +90,10 @@ class Memtable {
  private:
   uint32_t InternResource(const model::Resource& r);  // REQUIRES: mu_ held exclusively
   uint32_t InternScope(const model::Scope& s);        // REQUIRES: mu_ held exclusively
+  // append_span(i, rm, sm, dst) appends span i's encoding with resource and
+  // scope indexes rm/sm to *dst.
+  template <typename AppendSpan>
+  void AddImpl(const model::SpanBatch& batch, AppendSpan append_span);
 
   const size_t max_spans_per_trace_;
   const uint64_t created_ns_;

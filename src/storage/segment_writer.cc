@@ -118,6 +118,8 @@ class SegmentBuilder {
   std::vector<uint32_t> resource_order_, scope_order_;  // segment index -> memtable index
   std::vector<std::vector<uint32_t>> resource_terms_;  // per segment resource
   std::string cols_[kNumColumns];
+  std::string comp_[kNumColumns];  // compressed columns of the row group being flushed
+  std::string region_;
   std::vector<RowGroupInfo> row_groups_;
   RowGroupInfo current_;
   uint64_t seg_min_start_ = 0;
@@ -343,10 +345,12 @@ Status SegmentBuilder::AppendBlock(std::string_view raw, std::string* file, Bloc
 
 Status SegmentBuilder::FlushRowGroup(std::string* file) {
   if (current_.trace_count == 0) return Status::Ok();
-  std::string region;
+  std::string& region = region_;
+  region.clear();
   PutVarint(&region, kNumColumns);
-  std::string comp[kNumColumns];
+  std::string* comp = comp_;  // reused across row groups: no fresh pages per group
   for (int c = 0; c < kNumColumns; ++c) {
+    comp[c].clear();
     if (!cols_[c].empty()) TRACERY_RETURN_IF_ERROR(Compress(cols_[c], opt_.zstd_level, &comp[c]));
     PutVarint(&region, cols_[c].size());
     PutVarint(&region, comp[c].size());
@@ -379,6 +383,9 @@ Status SegmentBuilder::Build(const std::vector<std::pair<model::TraceId, const M
   std::vector<TracePartial> partials(traces.size());
   std::map<std::pair<std::string_view, std::string_view>, std::pair<uint64_t, uint64_t>> deps;
   std::unordered_map<uint64_t, std::string_view> service_of;
+  size_t span_total = 0;
+  for (const auto& t : traces) span_total += t.second->span_count;
+  file->reserve(span_total * 32 + 4096);  // rough upper bound of compressed bytes per span
   file->assign(kHeaderMagic, sizeof(kHeaderMagic));
   for (uint32_t i = 0; i < traces.size(); ++i) {
     DecodeSpans(*traces[i].second, &spans_);

@@ -124,7 +124,9 @@ bool DecodeAttributes(ByteReader& in, model::Attributes* out, int depth) {
   return true;
 }
 
-void EncodeSpan(const model::Span& s, uint32_t resource_index, uint32_t scope_index, std::string* dst) {
+namespace {
+// EncodeSpan without the trailing indexes.
+void EncodeSpanBody(const model::Span& s, std::string* dst) {
   dst->append(reinterpret_cast<const char*>(s.trace_id.bytes.data()), 16);
   PutFixed64(dst, s.span_id.value);
   PutFixed64(dst, s.parent_span_id.value);
@@ -156,11 +158,16 @@ void EncodeSpan(const model::Span& s, uint32_t resource_index, uint32_t scope_in
   PutVarint(dst, s.dropped_links_count);
   dst->push_back(static_cast<char>(s.status_code));
   PutString(dst, s.status_message);
+}
+}  // namespace
+
+void EncodeSpan(const model::Span& s, uint32_t resource_index, uint32_t scope_index, std::string* dst) {
+  EncodeSpanBody(s, dst);
   PutVarint(dst, resource_index);
   PutVarint(dst, scope_index);
 }
 
-void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst) {
+void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst, std::vector<EncodedSpanRange>* ranges) {
   PutVarint(dst, batch.resources.size());
   for (const auto& r : batch.resources) {
     EncodeAttributes(r.attributes, dst);
@@ -176,7 +183,21 @@ void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst) {
     PutString(dst, s.schema_url);
   }
   PutVarint(dst, batch.spans.size());
-  for (const auto& s : batch.spans) EncodeSpan(s, s.resource_index, s.scope_index, dst);
+  if (ranges == nullptr) {
+    for (const auto& s : batch.spans) EncodeSpan(s, s.resource_index, s.scope_index, dst);
+    return;
+  }
+  ranges->reserve(ranges->size() + batch.spans.size());
+  for (const auto& s : batch.spans) {
+    EncodedSpanRange r;
+    r.begin = dst->size();
+    EncodeSpanBody(s, dst);
+    r.indexes_begin = dst->size();
+    PutVarint(dst, s.resource_index);
+    PutVarint(dst, s.scope_index);
+    r.end = dst->size();
+    ranges->push_back(r);
+  }
 }
 
 const char* DecodeSpan(ByteReader& in, model::Span* out) {

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "model/span.h"
@@ -16,9 +17,21 @@
 
 namespace tracery::storage {
 
-// Appends the encoding of `batch` to *dst. Hot path: no allocation beyond
-// growing *dst (reuse one buffer across calls).
-void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst);
+// Where one span's encoding sits in *dst after EncodeSpanBatch: bytes
+// [begin, indexes_begin) are the span up to (not including) its trailing
+// resource_index and scope_index varints, which end at `end`. Lets the
+// memtable copy a span's WAL bytes instead of encoding it again.
+struct EncodedSpanRange {
+  size_t begin = 0;
+  size_t indexes_begin = 0;
+  size_t end = 0;
+};
+
+// Appends the encoding of `batch` to *dst; if `ranges` is not null, appends
+// the position of each span's encoding in *dst to it. Hot path: no
+// allocation beyond growing *dst and *ranges (reuse them across calls).
+void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst,
+                     std::vector<EncodedSpanRange>* ranges = nullptr);
 Result<model::SpanBatch> DecodeSpanBatch(std::string_view data);
 
 // One span in the batch encoding's span layout, with the given resource and
