@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "storage/crc32c.h"
 #include "storage/span_codec.h"
 #include "storage/span_matcher.h"
 #include "storage/wal_reader.h"
@@ -134,6 +135,104 @@ Status EmbeddedStore::NewWalFile() {
   return env_->SyncDir(wal_dir_);
 }
 
+std::string EmbeddedStore::FlushRecordPath(uint64_t number) const {
+  return wal_dir_ + "/" + NumberName(number, ".flush");
+}
+
+Status EmbeddedStore::WriteFlushRecord(uint64_t number, const std::vector<uint64_t>& wal_numbers,
+                                       const std::vector<std::pair<uint64_t, std::string>>& segments) {
+  std::string body;
+  PutVarint(&body, wal_numbers.size());
+  for (uint64_t n : wal_numbers) PutVarint(&body, n);
+  PutVarint(&body, segments.size());
+  for (const auto& [n, part] : segments) {
+    PutVarint(&body, n);
+    PutLengthPrefixed(&body, part);
+  }
+  std::string data;
+  PutFixed32(&data, crc32c::Mask(crc32c::Value(body.data(), body.size())));
+  data.append(body);
+  std::string path = FlushRecordPath(number);
+  std::string tmp = path + ".tmp";
+  auto f = env_->NewWritableFile(tmp, /*truncate=*/true);
+  if (!f.ok()) return f.status();
+  Status st = (*f)->Append(data);
+  if (st.ok()) st = (*f)->Sync();
+  Status close_st = (*f)->Close();
+  if (st.ok()) st = close_st;
+  if (st.ok()) st = env_->RenameFile(tmp, path);
+  if (st.ok()) st = env_->SyncDir(wal_dir_);
+  if (!st.ok()) (void)env_->RemoveFile(tmp);
+  return st;
+}
+
+Status EmbeddedStore::ResolveFlushRecords(uint64_t* max_number) {
+  auto names = env_->GetChildren(wal_dir_);
+  if (!names.ok()) return names.status();
+  for (const auto& name : *names) {
+    std::string path = wal_dir_ + "/" + name;
+    uint64_t number;
+    if (ParseNumber(name, ".flush.tmp", &number)) {
+      (void)env_->RemoveFile(path);  // cut short before it was complete: no segment written yet
+      continue;
+    }
+    if (!ParseNumber(name, ".flush", &number)) continue;
+    *max_number = std::max(*max_number, number);
+    auto data = env_->ReadFileToString(path);
+    if (!data.ok()) return data.status();
+    ByteReader in(*data);
+    uint32_t masked_crc = in.Fixed32();
+    std::string_view body = in.ok() ? std::string_view(*data).substr(4) : std::string_view();
+    std::vector<uint64_t> wals;
+    std::vector<std::pair<uint64_t, std::string>> segs;
+    bool ok = in.ok() && crc32c::Mask(crc32c::Value(body.data(), body.size())) == masked_crc;
+    if (ok) {
+      uint64_t n = in.Varint();
+      for (uint64_t i = 0; i < n && in.ok() && n <= in.remaining(); ++i) wals.push_back(in.Varint());
+      uint64_t m = in.Varint();
+      for (uint64_t i = 0; i < m && in.ok() && m <= in.remaining(); ++i) {
+        uint64_t seg = in.Varint();
+        std::string_view part = in.LengthPrefixed();
+        segs.emplace_back(seg, std::string(part));
+      }
+      ok = in.ok() && in.empty() && wals.size() == n && segs.size() == m;
+    }
+    if (!ok) {
+      // Written to .tmp, fsynced and renamed: only a disk fault gets here.
+      // Without it we cannot tell a finished flush from a partial one; the
+      // WAL is replayed (spans may be stored twice, none is lost).
+      spdlog::error("storage: flush record {} is corrupt; ignoring it (WAL files are replayed)", path);
+      (void)env_->RemoveFile(path);
+      continue;
+    }
+    bool wal_left = false;
+    for (uint64_t w : wals) wal_left = wal_left || env_->FileExists(WalPath(w));
+    bool complete = true;
+    for (const auto& [seg, part] : segs) {
+      *max_number = std::max(*max_number, seg);
+      complete = complete && segments_.count(seg) != 0;
+    }
+    if (wal_left && complete) {
+      // Crashed after the segments were durable, before the WAL was deleted:
+      // the WAL's spans are in segments; replaying it would store them twice.
+      spdlog::info("storage: flush {} finished before a crash; removing its {} WAL file(s)", number, wals.size());
+      for (uint64_t w : wals) (void)env_->RemoveFile(WalPath(w));
+    } else if (wal_left) {
+      // Crashed mid-flush: drop the segments it wrote; the WAL replay writes them again.
+      spdlog::warn("storage: flush {} was cut short by a crash; its WAL is replayed", number);
+      for (const auto& [seg, part] : segs) {
+        auto it = segments_.find(seg);
+        if (it == segments_.end()) continue;
+        TRACERY_RETURN_IF_ERROR(env_->RemoveFile(it->second.reader->path()));
+        segments_.erase(it);
+      }
+    }
+    TRACERY_RETURN_IF_ERROR(env_->SyncDir(wal_dir_));
+    (void)env_->RemoveFile(path);
+  }
+  return env_->SyncDir(wal_dir_);
+}
+
 Status EmbeddedStore::Recover() {
   TRACERY_RETURN_IF_ERROR(env_->CreateDirs(wal_dir_));
   TRACERY_RETURN_IF_ERROR(env_->CreateDirs(segment_dir_));
@@ -164,6 +263,7 @@ Status EmbeddedStore::Recover() {
     }
   }
 
+  TRACERY_RETURN_IF_ERROR(ResolveFlushRecords(&max_number));
   auto wal_files = env_->GetChildren(wal_dir_);
   if (!wal_files.ok()) return wal_files.status();
   std::vector<uint64_t> wal_numbers;
@@ -382,14 +482,26 @@ Status EmbeddedStore::FlushFrozen(const std::shared_ptr<Memtable>& mem) {
   SegmentWriteOptions wopt;
   wopt.row_group_spans = options_.row_group_spans;
   wopt.zstd_level = options_.zstd_level;
+  // Reserve the segment numbers and record the flush before any segment
+  // exists, so recovery can tell a finished flush from a partial one.
+  std::vector<std::pair<uint64_t, std::string>> planned;
+  std::vector<uint64_t> flushed_wals;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [part, list] : by_partition) planned.emplace_back(next_file_number_++, part);
+    flushed_wals = mem->wal_numbers;
+    // The active WAL file may belong to this memtable only if it was never
+    // rotated; it is not (rotation always opens a new file), but be safe.
+    flushed_wals.erase(std::remove(flushed_wals.begin(), flushed_wals.end(), wal_number_), flushed_wals.end());
+  }
+  const uint64_t flush_number = planned.empty() ? 0 : planned.front().first;
   std::vector<SegmentEntry> written;
   Status st;
+  if (!planned.empty()) st = WriteFlushRecord(flush_number, flushed_wals, planned);
+  size_t part_index = 0;
   for (const auto& [part, list] : by_partition) {
-    uint64_t number;
-    {
-      std::lock_guard lock(mu_);
-      number = next_file_number_++;
-    }
+    if (!st.ok()) break;
+    uint64_t number = planned[part_index++].first;
     std::string dir = segment_dir_ + "/" + part;
     auto info = WriteSegment(env_, dir, NumberName(number, ".seg"), *mem, list, wopt);
     if (!info.ok()) {
@@ -406,23 +518,26 @@ Status EmbeddedStore::FlushFrozen(const std::shared_ptr<Memtable>& mem) {
   if (!st.ok()) {
     // Undo the partial flush so a retry does not store spans twice.
     for (auto& e : written) (void)env_->RemoveFile(e.reader->path());
+    if (!planned.empty()) (void)env_->RemoveFile(FlushRecordPath(flush_number));
     std::lock_guard lock(mu_);
     bg_error_ = st;
     flush_done_cv_.notify_all();
     return st;
   }
   dropped_spans_ += dropped;
-  std::vector<uint64_t> wal_numbers;
   {
     std::lock_guard lock(mu_);
     for (auto& e : written) segments_[e.reader->number()] = e;
     bg_error_ = Status::Ok();
-    wal_numbers = mem->wal_numbers;
-    // The active WAL file may belong to this memtable only if it was never
-    // rotated; it is not (rotation always opens a new file), but be safe.
-    wal_numbers.erase(std::remove(wal_numbers.begin(), wal_numbers.end(), wal_number_), wal_numbers.end());
   }
-  for (uint64_t n : wal_numbers) (void)env_->RemoveFile(WalPath(n));
+  bool wals_removed = true;
+  for (uint64_t n : flushed_wals) wals_removed = env_->RemoveFile(WalPath(n)).ok() && wals_removed;
+  // A WAL file left behind is removed on the next open, thanks to the record.
+  if (!planned.empty() && wals_removed) {
+    // The record goes only once the WAL deletions are durable.
+    (void)env_->SyncDir(wal_dir_);
+    (void)env_->RemoveFile(FlushRecordPath(flush_number));
+  }
   return Status::Ok();
 }
 
