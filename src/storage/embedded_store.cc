@@ -60,6 +60,17 @@ TracePartial PartialOf(const Memtable& m, const std::vector<model::Span>& spans)
   return p;
 }
 
+// Bits (resource_index % 64) of m's resources whose service is `service`
+// (all bits for an empty service). REQUIRES: inside m.ForEachTrace.
+uint64_t ServiceBits(const Memtable& m, const std::string& service) {
+  if (service.empty()) return ~0ull;
+  uint64_t bits = 0;
+  for (size_t i = 0; i < m.resource_count(); ++i) {
+    if (m.resource(static_cast<uint32_t>(i)).ServiceName() == service) bits |= 1ull << (i % 64);
+  }
+  return bits;
+}
+
 // Appends a span with its resource and scope to *out, reusing the last ones.
 void AppendSpan(const model::Span& s, const model::Resource& r, const model::Scope& sc, model::SpanBatch* out) {
   if (out->resources.empty() || !(out->resources.back() == r)) out->resources.push_back(r);
@@ -796,15 +807,23 @@ Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
   // Pass 1: traces with a part starting in range that may satisfy some condition.
   std::vector<model::Span> spans;  // a memtable trace, decoded (reused)
   for (const auto& m : snap.memtables) {
+    std::vector<uint64_t> service_bits;  // per condition; the memtable's tables are stable in the callback
     m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
       if (t.span_count == 0 || !in_range(t.min_start_ns)) return true;
       if (nconds == 0) {
         cands.try_emplace(id);
         return true;
       }
-      DecodeSpans(t, &spans);
-      bool any = false;
+      if (service_bits.empty()) {
+        for (const auto& c : q.span_conditions) service_bits.push_back(ServiceBits(*m, c.service));
+      }
+      bool any = false, decoded = false;
       for (size_t c = 0; c < nconds && !any; ++c) {
+        if (!MayMatch(t, q.span_conditions[c], service_bits[c])) continue;
+        if (!decoded) {
+          DecodeSpans(t, &spans);
+          decoded = true;
+        }
         for (const auto& s : spans) {
           if (SpanMatches(q.span_conditions[c], s, m->resource(s.resource_index))) {
             any = true;

@@ -9,6 +9,13 @@
 #include "storage/span_codec.h"
 
 namespace tracery::storage {
+bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits) {
+  if (!c.service.empty() && (t.resource_bits & service_bits) == 0) return false;
+  if (c.error_only && !t.has_error) return false;
+  if (c.min_duration_ns != 0 && t.max_duration_ns < c.min_duration_ns) return false;
+  return true;
+}
+
 void DecodeSpans(const MemTrace& t, std::vector<model::Span>* spans) {
   spans->resize(t.span_count);
   ByteReader in(t.encoded);
@@ -103,6 +110,9 @@ void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
     bytes_ += last->encoded.capacity() - capacity;
     last->span_count++;
     last->min_start_ns = std::min(last->min_start_ns, s.start_time_unix_nano);
+    last->max_duration_ns = std::max(last->max_duration_ns, s.DurationNanos());
+    last->resource_bits |= 1ull << (rm[s.resource_index] % 64);
+    last->has_error = last->has_error || s.status_code == model::StatusCode::kError;
     spans_++;
   }
 }

@@ -32,7 +32,17 @@ struct MemTrace {
   uint32_t span_count = 0;
   uint32_t dropped_spans = 0;          // spans over max_spans_per_trace that were not kept
   uint64_t min_start_ns = UINT64_MAX;  // earliest start of the kept spans
+  // Summaries that let a search skip decoding the trace (MayMatch).
+  uint64_t max_duration_ns = 0;        // longest kept span
+  uint64_t resource_bits = 0;          // bit (resource_index % 64) of every kept span
+  bool has_error = false;              // a kept span has status ERROR
 };
+
+// False when no span of `t` can satisfy `c`, judged from the summaries
+// alone; true means "decode and check". `service_bits`: the bits
+// (resource_index % 64) of the memtable's resources whose service is
+// c.service (ignored when c.service is empty).
+bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits);
 
 // Decodes the spans of `t` into *spans (resized to t.span_count; the
 // elements' buffers are reused, so decoding many traces into one vector

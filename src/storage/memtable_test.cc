@@ -124,3 +124,37 @@ TEST(Memtable, EarliestStartIsKeptPerTrace) {
 
 }  // namespace
 }  // namespace tracery::storage
+
+namespace tracery::storage {
+namespace {
+
+TEST(Memtable, SummariesRuleOutOnlyTracesThatCannotMatch) {
+  model::SpanBatch in = test::FullFeaturedBatch();  // resource 0 checkout, 1 payment
+  Memtable mem(1000, 0);
+  mem.Add(in);
+  const MemTrace* t = mem.SortedTraces()[0].second;
+  bool any_error = false;
+  uint64_t longest = 0;
+  for (const auto& s : in.spans) {
+    any_error = any_error || s.status_code == model::StatusCode::kError;
+    longest = std::max(longest, s.DurationNanos());
+  }
+  EXPECT_EQ(t->has_error, any_error);
+  EXPECT_EQ(t->max_duration_ns, longest);
+
+  SpanCondition c;
+  c.service = "checkout";
+  EXPECT_TRUE(MayMatch(*t, c, t->resource_bits));
+  EXPECT_FALSE(MayMatch(*t, c, 0));  // no resource of that service in the memtable
+  c.service.clear();
+  c.min_duration_ns = longest;
+  EXPECT_TRUE(MayMatch(*t, c, 0));
+  c.min_duration_ns = longest + 1;
+  EXPECT_FALSE(MayMatch(*t, c, 0));
+  c.min_duration_ns = 0;
+  c.error_only = true;
+  EXPECT_EQ(MayMatch(*t, c, 0), any_error);
+}
+
+}  // namespace
+}  // namespace tracery::storage
