@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "storage/crc32c.h"
 #include "storage/span_codec.h"
 #include "storage/span_matcher.h"
 #include "storage/wal_reader.h"
@@ -53,10 +54,21 @@ uint64_t NowSteadyMs() {
                                    .count());
 }
 
-TracePartial PartialOf(const Memtable& m, const MemTrace& t) {
+TracePartial PartialOf(const Memtable& m, const std::vector<model::Span>& spans) {
   TracePartial p;
-  for (const auto& s : t.spans) p.AddSpan(s, m.resource(s.resource_index).ServiceName());
+  for (const auto& s : spans) p.AddSpan(s, m.resource(s.resource_index).ServiceName());
   return p;
+}
+
+// Bits (resource_index % 64) of m's resources whose service is `service`
+// (all bits for an empty service). REQUIRES: inside m.ForEachTrace.
+uint64_t ServiceBits(const Memtable& m, const std::string& service) {
+  if (service.empty()) return ~0ull;
+  uint64_t bits = 0;
+  for (size_t i = 0; i < m.resource_count(); ++i) {
+    if (m.resource(static_cast<uint32_t>(i)).ServiceName() == service) bits |= 1ull << (i % 64);
+  }
+  return bits;
 }
 
 // Appends a span with its resource and scope to *out, reusing the last ones.
@@ -73,6 +85,7 @@ void AppendSpan(const model::Span& s, const model::Resource& r, const model::Sco
 struct EmbeddedStore::Writer {
   const model::SpanBatch* batch = nullptr;  // nullptr: a Flush() request
   std::string record;                       // framed WAL record
+  std::vector<EncodedSpanRange> span_ranges;  // each span's bytes in `record`
   Status status;
   bool done = false;
   std::condition_variable cv;
@@ -133,6 +146,104 @@ Status EmbeddedStore::NewWalFile() {
   return env_->SyncDir(wal_dir_);
 }
 
+std::string EmbeddedStore::FlushRecordPath(uint64_t number) const {
+  return wal_dir_ + "/" + NumberName(number, ".flush");
+}
+
+Status EmbeddedStore::WriteFlushRecord(uint64_t number, const std::vector<uint64_t>& wal_numbers,
+                                       const std::vector<std::pair<uint64_t, std::string>>& segments) {
+  std::string body;
+  PutVarint(&body, wal_numbers.size());
+  for (uint64_t n : wal_numbers) PutVarint(&body, n);
+  PutVarint(&body, segments.size());
+  for (const auto& [n, part] : segments) {
+    PutVarint(&body, n);
+    PutLengthPrefixed(&body, part);
+  }
+  std::string data;
+  PutFixed32(&data, crc32c::Mask(crc32c::Value(body.data(), body.size())));
+  data.append(body);
+  std::string path = FlushRecordPath(number);
+  std::string tmp = path + ".tmp";
+  auto f = env_->NewWritableFile(tmp, /*truncate=*/true);
+  if (!f.ok()) return f.status();
+  Status st = (*f)->Append(data);
+  if (st.ok()) st = (*f)->Sync();
+  Status close_st = (*f)->Close();
+  if (st.ok()) st = close_st;
+  if (st.ok()) st = env_->RenameFile(tmp, path);
+  if (st.ok()) st = env_->SyncDir(wal_dir_);
+  if (!st.ok()) (void)env_->RemoveFile(tmp);
+  return st;
+}
+
+Status EmbeddedStore::ResolveFlushRecords(uint64_t* max_number) {
+  auto names = env_->GetChildren(wal_dir_);
+  if (!names.ok()) return names.status();
+  for (const auto& name : *names) {
+    std::string path = wal_dir_ + "/" + name;
+    uint64_t number;
+    if (ParseNumber(name, ".flush.tmp", &number)) {
+      (void)env_->RemoveFile(path);  // cut short before it was complete: no segment written yet
+      continue;
+    }
+    if (!ParseNumber(name, ".flush", &number)) continue;
+    *max_number = std::max(*max_number, number);
+    auto data = env_->ReadFileToString(path);
+    if (!data.ok()) return data.status();
+    ByteReader in(*data);
+    uint32_t masked_crc = in.Fixed32();
+    std::string_view body = in.ok() ? std::string_view(*data).substr(4) : std::string_view();
+    std::vector<uint64_t> wals;
+    std::vector<std::pair<uint64_t, std::string>> segs;
+    bool ok = in.ok() && crc32c::Mask(crc32c::Value(body.data(), body.size())) == masked_crc;
+    if (ok) {
+      uint64_t n = in.Varint();
+      for (uint64_t i = 0; i < n && in.ok() && n <= in.remaining(); ++i) wals.push_back(in.Varint());
+      uint64_t m = in.Varint();
+      for (uint64_t i = 0; i < m && in.ok() && m <= in.remaining(); ++i) {
+        uint64_t seg = in.Varint();
+        std::string_view part = in.LengthPrefixed();
+        segs.emplace_back(seg, std::string(part));
+      }
+      ok = in.ok() && in.empty() && wals.size() == n && segs.size() == m;
+    }
+    if (!ok) {
+      // Written to .tmp, fsynced and renamed: only a disk fault gets here.
+      // Without it we cannot tell a finished flush from a partial one; the
+      // WAL is replayed (spans may be stored twice, none is lost).
+      spdlog::error("storage: flush record {} is corrupt; ignoring it (WAL files are replayed)", path);
+      (void)env_->RemoveFile(path);
+      continue;
+    }
+    bool wal_left = false;
+    for (uint64_t w : wals) wal_left = wal_left || env_->FileExists(WalPath(w));
+    bool complete = true;
+    for (const auto& [seg, part] : segs) {
+      *max_number = std::max(*max_number, seg);
+      complete = complete && segments_.count(seg) != 0;
+    }
+    if (wal_left && complete) {
+      // Crashed after the segments were durable, before the WAL was deleted:
+      // the WAL's spans are in segments; replaying it would store them twice.
+      spdlog::info("storage: flush {} finished before a crash; removing its {} WAL file(s)", number, wals.size());
+      for (uint64_t w : wals) (void)env_->RemoveFile(WalPath(w));
+    } else if (wal_left) {
+      // Crashed mid-flush: drop the segments it wrote; the WAL replay writes them again.
+      spdlog::warn("storage: flush {} was cut short by a crash; its WAL is replayed", number);
+      for (const auto& [seg, part] : segs) {
+        auto it = segments_.find(seg);
+        if (it == segments_.end()) continue;
+        TRACERY_RETURN_IF_ERROR(env_->RemoveFile(it->second.reader->path()));
+        segments_.erase(it);
+      }
+    }
+    TRACERY_RETURN_IF_ERROR(env_->SyncDir(wal_dir_));
+    (void)env_->RemoveFile(path);
+  }
+  return env_->SyncDir(wal_dir_);
+}
+
 Status EmbeddedStore::Recover() {
   TRACERY_RETURN_IF_ERROR(env_->CreateDirs(wal_dir_));
   TRACERY_RETURN_IF_ERROR(env_->CreateDirs(segment_dir_));
@@ -163,6 +274,7 @@ Status EmbeddedStore::Recover() {
     }
   }
 
+  TRACERY_RETURN_IF_ERROR(ResolveFlushRecords(&max_number));
   auto wal_files = env_->GetChildren(wal_dir_);
   if (!wal_files.ok()) return wal_files.status();
   std::vector<uint64_t> wal_numbers;
@@ -256,7 +368,7 @@ Status EmbeddedStore::Write(const model::SpanBatch& batch) {
   Writer w;
   w.batch = &batch;
   size_t off = WalWriter::BeginRecord(&w.record);
-  EncodeSpanBatch(batch, &w.record);
+  EncodeSpanBatch(batch, &w.record, &w.span_ranges);
   if (w.record.size() - kWalHeaderBytes > kWalMaxRecordBytes) {
     return Status::TooLarge("span batch encodes to more than 256 MiB; split it");
   }
@@ -302,7 +414,7 @@ Status EmbeddedStore::Write(const model::SpanBatch& batch) {
     if (st.ok() && sync) st = wal->Sync();
     if (st.ok()) {
       for (Writer* g : group) {
-        mem->Add(*g->batch);
+        mem->AddEncoded(*g->batch, g->record, g->span_ranges);
         spans += g->batch->spans.size();
       }
     }
@@ -374,22 +486,33 @@ Status EmbeddedStore::FlushFrozen(const std::shared_ptr<Memtable>& mem) {
   std::map<std::string, std::vector<std::pair<model::TraceId, const MemTrace*>>> by_partition;
   uint64_t dropped = 0;
   for (const auto& t : traces) {
-    uint64_t start = UINT64_MAX;
-    for (const auto& s : t.second->spans) start = std::min(start, s.start_time_unix_nano);
+    uint64_t start = t.second->min_start_ns;
     dropped += t.second->dropped_spans;
     by_partition[PartitionName(start)].push_back(t);
   }
   SegmentWriteOptions wopt;
   wopt.row_group_spans = options_.row_group_spans;
   wopt.zstd_level = options_.zstd_level;
+  // Reserve the segment numbers and record the flush before any segment
+  // exists, so recovery can tell a finished flush from a partial one.
+  std::vector<std::pair<uint64_t, std::string>> planned;
+  std::vector<uint64_t> flushed_wals;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [part, list] : by_partition) planned.emplace_back(next_file_number_++, part);
+    flushed_wals = mem->wal_numbers;
+    // The active WAL file may belong to this memtable only if it was never
+    // rotated; it is not (rotation always opens a new file), but be safe.
+    flushed_wals.erase(std::remove(flushed_wals.begin(), flushed_wals.end(), wal_number_), flushed_wals.end());
+  }
+  const uint64_t flush_number = planned.empty() ? 0 : planned.front().first;
   std::vector<SegmentEntry> written;
   Status st;
+  if (!planned.empty()) st = WriteFlushRecord(flush_number, flushed_wals, planned);
+  size_t part_index = 0;
   for (const auto& [part, list] : by_partition) {
-    uint64_t number;
-    {
-      std::lock_guard lock(mu_);
-      number = next_file_number_++;
-    }
+    if (!st.ok()) break;
+    uint64_t number = planned[part_index++].first;
     std::string dir = segment_dir_ + "/" + part;
     auto info = WriteSegment(env_, dir, NumberName(number, ".seg"), *mem, list, wopt);
     if (!info.ok()) {
@@ -406,23 +529,26 @@ Status EmbeddedStore::FlushFrozen(const std::shared_ptr<Memtable>& mem) {
   if (!st.ok()) {
     // Undo the partial flush so a retry does not store spans twice.
     for (auto& e : written) (void)env_->RemoveFile(e.reader->path());
+    if (!planned.empty()) (void)env_->RemoveFile(FlushRecordPath(flush_number));
     std::lock_guard lock(mu_);
     bg_error_ = st;
     flush_done_cv_.notify_all();
     return st;
   }
   dropped_spans_ += dropped;
-  std::vector<uint64_t> wal_numbers;
   {
     std::lock_guard lock(mu_);
     for (auto& e : written) segments_[e.reader->number()] = e;
     bg_error_ = Status::Ok();
-    wal_numbers = mem->wal_numbers;
-    // The active WAL file may belong to this memtable only if it was never
-    // rotated; it is not (rotation always opens a new file), but be safe.
-    wal_numbers.erase(std::remove(wal_numbers.begin(), wal_numbers.end(), wal_number_), wal_numbers.end());
   }
-  for (uint64_t n : wal_numbers) (void)env_->RemoveFile(WalPath(n));
+  bool wals_removed = true;
+  for (uint64_t n : flushed_wals) wals_removed = env_->RemoveFile(WalPath(n)).ok() && wals_removed;
+  // A WAL file left behind is removed on the next open, thanks to the record.
+  if (!planned.empty() && wals_removed) {
+    // The record goes only once the WAL deletions are durable.
+    (void)env_->SyncDir(wal_dir_);
+    (void)env_->RemoveFile(FlushRecordPath(flush_number));
+  }
   return Status::Ok();
 }
 
@@ -679,15 +805,26 @@ Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
   std::unordered_map<model::TraceId, Candidate, model::TraceIdHash> cands;
 
   // Pass 1: traces with a part starting in range that may satisfy some condition.
+  std::vector<model::Span> spans;  // a memtable trace, decoded (reused)
   for (const auto& m : snap.memtables) {
+    std::vector<uint64_t> service_bits;  // per condition; the memtable's tables are stable in the callback
     m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
-      if (t.spans.empty()) return true;
-      uint64_t start = UINT64_MAX;
-      for (const auto& s : t.spans) start = std::min(start, s.start_time_unix_nano);
-      if (!in_range(start)) return true;
-      bool any = nconds == 0;
+      if (t.span_count == 0 || !in_range(t.min_start_ns)) return true;
+      if (nconds == 0) {
+        cands.try_emplace(id);
+        return true;
+      }
+      if (service_bits.empty()) {
+        for (const auto& c : q.span_conditions) service_bits.push_back(ServiceBits(*m, c.service));
+      }
+      bool any = false, decoded = false;
       for (size_t c = 0; c < nconds && !any; ++c) {
-        for (const auto& s : t.spans) {
+        if (!MayMatch(t, q.span_conditions[c], service_bits[c])) continue;
+        if (!decoded) {
+          DecodeSpans(t, &spans);
+          decoded = true;
+        }
+        for (const auto& s : spans) {
           if (SpanMatches(q.span_conditions[c], s, m->resource(s.resource_index))) {
             any = true;
             break;
@@ -744,11 +881,12 @@ Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
     for (const auto& m : snap.memtables) {
       m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
         auto it = cands.find(id);
-        if (it == cands.end() || t.spans.empty()) return true;
-        it->second.partial.Merge(PartialOf(*m, t));
+        if (it == cands.end() || t.span_count == 0) return true;
+        DecodeSpans(t, &spans);
+        it->second.partial.Merge(PartialOf(*m, spans));
         for (size_t c = 0; c < nconds; ++c) {
           if (it->second.mask & (1ull << c)) continue;
-          for (const auto& s : t.spans) {
+          for (const auto& s : spans) {
             if (SpanMatches(q.span_conditions[c], s, m->resource(s.resource_index))) {
               it->second.mask |= 1ull << c;
               break;
@@ -862,9 +1000,11 @@ Result<std::vector<std::string>> EmbeddedStore::GetServices() {
   for (const auto& e : snap.segments) {
     for (const auto& op : e.reader->operations()) services.insert(op.service);
   }
+  std::vector<model::Span> spans;
   for (const auto& m : snap.memtables) {
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      for (const auto& s : t.spans) {
+      DecodeSpans(t, &spans);
+      for (const auto& s : spans) {
         std::string_view svc = m->resource(s.resource_index).ServiceName();
         if (services.find(svc) == services.end()) services.emplace(svc);
       }
@@ -883,9 +1023,11 @@ Result<std::vector<Operation>> EmbeddedStore::GetOperations(const std::string& s
       if (op.service == service && (!kind || op.kind == *kind)) ops.emplace(op.name, static_cast<uint8_t>(op.kind));
     }
   }
+  std::vector<model::Span> spans;
   for (const auto& m : snap.memtables) {
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      for (const auto& s : t.spans) {
+      DecodeSpans(t, &spans);
+      for (const auto& s : spans) {
         if ((!kind || s.kind == *kind) && m->resource(s.resource_index).ServiceName() == service) {
           ops.emplace(s.name, static_cast<uint8_t>(s.kind));
         }
@@ -910,11 +1052,13 @@ Result<std::vector<DependencyLink>> EmbeddedStore::GetDependencies(uint64_t star
     }
   }
   std::unordered_map<uint64_t, std::string_view> service_of;
+  std::vector<model::Span> spans;
   for (const auto& m : snap.memtables) {
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
       service_of.clear();
-      for (const auto& s : t.spans) service_of[s.span_id.value] = m->resource(s.resource_index).ServiceName();
-      for (const auto& s : t.spans) {
+      DecodeSpans(t, &spans);
+      for (const auto& s : spans) service_of[s.span_id.value] = m->resource(s.resource_index).ServiceName();
+      for (const auto& s : spans) {
         if (s.start_time_unix_nano < start_ns || s.start_time_unix_nano > end_ns || s.parent_span_id.IsZero()) continue;
         auto it = service_of.find(s.parent_span_id.value);
         std::string_view child = m->resource(s.resource_index).ServiceName();
@@ -939,9 +1083,11 @@ Status EmbeddedStore::ScanSpans(uint64_t start_ns, uint64_t end_ns,
   for (const auto& m : snap.memtables) {
     // Copy out under the memtable's lock, call fn outside it.
     std::vector<model::SpanBatch> groups;
+    std::vector<model::Span> spans;
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
       model::SpanBatch b;
-      for (const auto& s : t.spans) {
+      DecodeSpans(t, &spans);
+      for (const auto& s : spans) {
         if (s.start_time_unix_nano >= start_ns && s.start_time_unix_nano < end_ns) {
           AppendSpan(s, m->resource(s.resource_index), m->scope(s.scope_index), &b);
         }

@@ -120,6 +120,15 @@ class EmbeddedStore final : public SpanStore {
   Status NewWalFile();  // REQUIRES: mu_ held
   Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);  // REQUIRES: mu_ held, leader
   Status FlushFrozen(const std::shared_ptr<Memtable>& mem);  // REQUIRES: mu_ not held
+  // Flush records (docs/formats/wal.md): written before a flush writes its
+  // segments, removed after the flushed WAL files are deleted. On open,
+  // ResolveFlushRecords finishes or undoes a flush cut short by a crash so
+  // its spans are neither lost nor stored twice. REQUIRES: segments_ loaded,
+  // WAL not yet replayed.
+  Status WriteFlushRecord(uint64_t number, const std::vector<uint64_t>& wal_numbers,
+                          const std::vector<std::pair<uint64_t, std::string>>& segments);
+  Status ResolveFlushRecords(uint64_t* max_number);
+  std::string FlushRecordPath(uint64_t number) const;
   Status FlushFrozenInline();  // flushes every frozen memtable on this thread; REQUIRES: no background thread
   Status RunCompaction();
   Status RunRetention();

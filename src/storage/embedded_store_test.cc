@@ -482,3 +482,128 @@ TEST_F(StoreTest, OversizedTraceIsCappedPerMemtable) {
 
 }  // namespace
 }  // namespace tracery::storage
+
+namespace tracery::storage {
+namespace {
+
+// Simulates a crash at a point of a flush: while `keep` is set, removals of
+// files whose name ends with one of the suffixes are not done (as if the
+// process died before them).
+class KeepFilesEnv : public Env {
+ public:
+  Status RemoveFile(const std::string& path) override {
+    for (const auto& suffix : keep) {
+      if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        return Status::Ok();
+      }
+    }
+    return base_->RemoveFile(path);
+  }
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path, bool truncate) override {
+    return base_->NewWritableFile(path, truncate);
+  }
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
+    return base_->NewRandomAccessFile(path);
+  }
+  Result<std::string> ReadFileToString(const std::string& path) override { return base_->ReadFileToString(path); }
+  Result<std::vector<std::string>> GetChildren(const std::string& dir) override { return base_->GetChildren(dir); }
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+  Result<uint64_t> GetFileSize(const std::string& path) override { return base_->GetFileSize(path); }
+  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
+  Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
+  Status RenameFile(const std::string& from, const std::string& to) override { return base_->RenameFile(from, to); }
+  Status TruncateFile(const std::string& path, uint64_t size_bytes) override {
+    return base_->TruncateFile(path, size_bytes);
+  }
+  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  uint64_t NowNanos() override { return base_->NowNanos(); }
+
+  std::vector<std::string> keep;
+
+ private:
+  Env* base_ = Env::Default();
+};
+
+class FlushCrashTest : public ::testing::Test {
+ protected:
+  EmbeddedStoreOptions Options() {
+    EmbeddedStoreOptions o;
+    o.data_dir = dir_.path() + "/data";
+    o.env = &env_;
+    o.background_thread = false;
+    o.retention_period_ns = 0;
+    o.compaction = false;
+    return o;
+  }
+  // Two traces an hour apart: two partitions, so one flush writes two segments.
+  model::SpanBatch TwoPartitionBatch() {
+    return BatchBuilder()
+        .Span(1, 1, 0, "a", "x", kT0, kMs)
+        .Span(1, 2, 1, "b", "y", kT0 + kMs, kMs)
+        .Span(2, 3, 0, "a", "x", kT0 + 3600ull * 1000 * kMs, kMs)
+        .Build();
+  }
+  size_t SegmentFiles() {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/data")) {
+      if (e.path().extension() == ".seg") n++;
+    }
+    return n;
+  }
+  test::TempDir dir_;
+  KeepFilesEnv env_;
+};
+
+TEST_F(FlushCrashTest, SpansAreNotStoredTwiceAfterCrashBetweenSegmentWriteAndWalDeletion) {
+  auto o = Options();
+  o.partition_duration_ns = 3600ull * 1000 * kMs;
+  {
+    auto store = EmbeddedStore::Open(o);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Write(TwoPartitionBatch()).ok());
+    env_.keep = {".log", ".flush"};  // the crash: WAL and flush record stay
+    ASSERT_TRUE((*store)->Flush().ok());
+    EXPECT_EQ((*store)->Stats().segments, 2u);
+  }
+  env_.keep.clear();
+  auto store = EmbeddedStore::Open(o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->Stats().spans_stored, 3u);
+  auto got = (*store)->GetTrace(Tid(1), 100);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->spans.size(), 2u);
+  ASSERT_TRUE((*store)->Flush().ok());
+  EXPECT_EQ((*store)->Stats().spans_stored, 3u);
+  EXPECT_EQ(SegmentFiles(), 2u);
+}
+
+TEST_F(FlushCrashTest, FlushCutShortBeforeItsLastSegmentIsRedoneFromTheWal) {
+  auto o = Options();
+  o.partition_duration_ns = 3600ull * 1000 * kMs;
+  {
+    auto store = EmbeddedStore::Open(o);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Write(TwoPartitionBatch()).ok());
+    env_.keep = {".log", ".flush"};
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  env_.keep.clear();
+  // The crash came before the second segment was written.
+  std::vector<std::filesystem::path> segs;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/data")) {
+    if (e.path().extension() == ".seg") segs.push_back(e.path());
+  }
+  ASSERT_EQ(segs.size(), 2u);
+  std::sort(segs.begin(), segs.end());
+  std::filesystem::remove(std::max(segs[0], segs[1], [](const auto& a, const auto& b) {
+    return a.filename() < b.filename();
+  }));
+  auto store = EmbeddedStore::Open(o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->Stats().spans_stored, 3u);
+  EXPECT_EQ((*store)->GetTrace(Tid(1), 100)->spans.size(), 2u);
+  EXPECT_EQ((*store)->GetTrace(Tid(2), 100)->spans.size(), 1u);
+}
+
+}  // namespace
+}  // namespace tracery::storage

@@ -1,32 +1,30 @@
 #include "storage/memtable.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
+
+#include <spdlog/spdlog.h>
 
 #include "storage/span_codec.h"
 
 namespace tracery::storage {
-namespace {
-
-size_t AttributesBytes(const model::Attributes& attrs) {
-  size_t n = attrs.capacity() * sizeof(model::KeyValue);
-  for (const auto& kv : attrs) {
-    n += kv.key.size() + kv.value.str.size();
-    if (!kv.value.array.empty() || !kv.value.map.empty()) {
-      n += kv.value.array.size() * sizeof(model::AnyValue) + AttributesBytes(kv.value.map);
-    }
-  }
-  return n;
+bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits) {
+  if (!c.service.empty() && (t.resource_bits & service_bits) == 0) return false;
+  if (c.error_only && !t.has_error) return false;
+  if (c.min_duration_ns != 0 && t.max_duration_ns < c.min_duration_ns) return false;
+  return true;
 }
 
-}  // namespace
-
-size_t ApproximateSpanBytes(const model::Span& s) {
-  size_t n = sizeof(model::Span) + s.name.size() + s.trace_state.size() + s.status_message.size() +
-             AttributesBytes(s.attributes);
-  for (const auto& e : s.events) n += sizeof(e) + e.name.size() + AttributesBytes(e.attributes);
-  for (const auto& l : s.links) n += sizeof(l) + l.trace_state.size() + AttributesBytes(l.attributes);
-  return n;
+void DecodeSpans(const MemTrace& t, std::vector<model::Span>* spans) {
+  spans->resize(t.span_count);
+  ByteReader in(t.encoded);
+  for (auto& s : *spans) {
+    if (const char* what = DecodeSpan(in, &s)) {
+      spdlog::critical("storage: memtable span encoding corrupt ({}); memory is corrupt", what);
+      std::abort();
+    }
+  }
 }
 
 uint32_t Memtable::InternResource(const model::Resource& r) {
@@ -58,6 +56,23 @@ uint32_t Memtable::InternScope(const model::Scope& s) {
 }
 
 void Memtable::Add(const model::SpanBatch& batch) {
+  AddImpl(batch, [&](size_t i, uint32_t rm, uint32_t sm, std::string* dst) {
+    EncodeSpan(batch.spans[i], rm, sm, dst);
+  });
+}
+
+void Memtable::AddEncoded(const model::SpanBatch& batch, std::string_view encoded,
+                          const std::vector<EncodedSpanRange>& ranges) {
+  AddImpl(batch, [&](size_t i, uint32_t rm, uint32_t sm, std::string* dst) {
+    const EncodedSpanRange& r = ranges[i];
+    dst->append(encoded.data() + r.begin, r.indexes_begin - r.begin);
+    PutVarint(dst, rm);
+    PutVarint(dst, sm);
+  });
+}
+
+template <typename AppendSpan>
+void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
   std::unique_lock lock(mu_);
   uint32_t res_map[16];
   uint32_t scope_map[16];
@@ -77,22 +92,27 @@ void Memtable::Add(const model::SpanBatch& batch) {
 
   MemTrace* last = nullptr;
   model::TraceId last_id;
-  for (const auto& s : batch.spans) {
+  for (size_t i = 0; i < batch.spans.size(); ++i) {
+    const model::Span& s = batch.spans[i];
     if (last == nullptr || !(s.trace_id == last_id)) {
-      last = &traces_[s.trace_id];
+      auto [it, inserted] = traces_.try_emplace(s.trace_id);
+      if (inserted) bytes_ += sizeof(MemTrace) + sizeof(model::TraceId) + 32;  // node + bucket
+      last = &it->second;
       last_id = s.trace_id;
     }
-    if (last->spans.size() >= max_spans_per_trace_) {
+    if (last->span_count >= max_spans_per_trace_) {
       last->dropped_spans++;
       dropped_++;
       continue;
     }
-    if (last->spans.empty()) bytes_ += sizeof(MemTrace) + 32;
-    last->spans.push_back(s);
-    model::Span& copy = last->spans.back();
-    copy.resource_index = rm[s.resource_index];
-    copy.scope_index = sm[s.scope_index];
-    bytes_ += ApproximateSpanBytes(copy);
+    size_t capacity = last->encoded.capacity();
+    append_span(i, rm[s.resource_index], sm[s.scope_index], &last->encoded);
+    bytes_ += last->encoded.capacity() - capacity;
+    last->span_count++;
+    last->min_start_ns = std::min(last->min_start_ns, s.start_time_unix_nano);
+    last->max_duration_ns = std::max(last->max_duration_ns, s.DurationNanos());
+    last->resource_bits |= 1ull << (rm[s.resource_index] % 64);
+    last->has_error = last->has_error || s.status_code == model::StatusCode::kError;
     spans_++;
   }
 }
@@ -114,7 +134,16 @@ size_t Memtable::GetTrace(const model::TraceId& id, model::SpanBatch* out) const
   std::shared_lock lock(mu_);
   auto it = traces_.find(id);
   if (it == traces_.end()) return 0;
-  for (const auto& s : it->second.spans) {
+  const MemTrace& t = it->second;
+  size_t first = out->spans.size();
+  out->spans.resize(first + t.span_count);
+  ByteReader in(t.encoded);
+  for (size_t i = first; i < out->spans.size(); ++i) {
+    model::Span& s = out->spans[i];
+    if (const char* what = DecodeSpan(in, &s)) {
+      spdlog::critical("storage: memtable span encoding corrupt ({}); memory is corrupt", what);
+      std::abort();
+    }
     // Consecutive spans of a trace usually share resource and scope: reuse
     // the last one appended instead of copying it again.
     if (out->resources.empty() || !(out->resources.back() == resources_[s.resource_index])) {
@@ -123,11 +152,10 @@ size_t Memtable::GetTrace(const model::TraceId& id, model::SpanBatch* out) const
     if (out->scopes.empty() || !(out->scopes.back() == scopes_[s.scope_index])) {
       out->scopes.push_back(scopes_[s.scope_index]);
     }
-    out->spans.push_back(s);
-    out->spans.back().resource_index = static_cast<uint32_t>(out->resources.size() - 1);
-    out->spans.back().scope_index = static_cast<uint32_t>(out->scopes.size() - 1);
+    s.resource_index = static_cast<uint32_t>(out->resources.size() - 1);
+    s.scope_index = static_cast<uint32_t>(out->scopes.size() - 1);
   }
-  return it->second.spans.size();
+  return t.span_count;
 }
 
 void Memtable::ForEachTrace(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const {
@@ -154,7 +182,7 @@ std::vector<std::pair<model::TraceId, const MemTrace*>> Memtable::SortedTraces()
   std::vector<std::pair<model::TraceId, const MemTrace*>> out;
   out.reserve(traces_.size());
   for (const auto& [id, t] : traces_) {
-    if (!t.spans.empty()) out.emplace_back(id, &t);
+    if (t.span_count != 0) out.emplace_back(id, &t);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;

@@ -3,6 +3,11 @@
 // it is frozen (no more Add) and a background thread writes it out as
 // segments.
 //
+// Spans are kept in their encoded form (span_codec's span layout, one byte
+// string per trace), not as model objects: Add costs one encode (memcpy of
+// the strings) and no allocation per span, and freeing a memtable frees one
+// buffer per trace. Readers decode into reused buffers (DecodeSpans).
+//
 // Thread-safety: Add (one writer at a time, the group-commit leader) may run
 // concurrently with any number of readers; all methods lock internally.
 #pragma once
@@ -15,14 +20,35 @@
 #include <vector>
 
 #include "model/span.h"
+#include "storage/span_codec.h"
 #include "storage/span_matcher.h"
 
 namespace tracery::storage {
 
 struct MemTrace {
-  std::vector<model::Span> spans;  // resource/scope indexes refer to the memtable's tables
-  uint32_t dropped_spans = 0;      // spans over max_spans_per_trace that were not kept
+  // The kept spans in arrival order, each in EncodeSpan layout, with
+  // resource/scope indexes into the memtable's tables.
+  std::string encoded;
+  uint32_t span_count = 0;
+  uint32_t dropped_spans = 0;          // spans over max_spans_per_trace that were not kept
+  uint64_t min_start_ns = UINT64_MAX;  // earliest start of the kept spans
+  // Summaries that let a search skip decoding the trace (MayMatch).
+  uint64_t max_duration_ns = 0;        // longest kept span
+  uint64_t resource_bits = 0;          // bit (resource_index % 64) of every kept span
+  bool has_error = false;              // a kept span has status ERROR
 };
+
+// False when no span of `t` can satisfy `c`, judged from the summaries
+// alone; true means "decode and check". `service_bits`: the bits
+// (resource_index % 64) of the memtable's resources whose service is
+// c.service (ignored when c.service is empty).
+bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits);
+
+// Decodes the spans of `t` into *spans (resized to t.span_count; the
+// elements' buffers are reused, so decoding many traces into one vector
+// allocates little). The bytes were written by Memtable::Add, so a decoding
+// failure means memory corruption: it aborts.
+void DecodeSpans(const MemTrace& t, std::vector<model::Span>* spans);
 
 class Memtable {
  public:
@@ -31,10 +57,16 @@ class Memtable {
   Memtable(size_t max_spans_per_trace, uint64_t created_ns)
       : max_spans_per_trace_(max_spans_per_trace), created_ns_(created_ns) {}
 
-  // Copies every span of `batch` in. REQUIRES: batch is valid (resource and
-  // scope indexes in range). Hot path: one copy per span, resources and
-  // scopes deduplicated by content.
+  // Copies every span of `batch` in (encoded). REQUIRES: batch is valid
+  // (resource and scope indexes in range). Hot path: no allocation per span
+  // (only when a trace's buffer grows); resources and scopes deduplicated by
+  // content.
   void Add(const model::SpanBatch& batch);
+  // As Add, but copies each span's bytes from `encoded` (the output of
+  // EncodeSpanBatch(batch, ..., &ranges), e.g. the WAL record) instead of
+  // encoding it again. REQUIRES: ranges.size() == batch.spans.size().
+  void AddEncoded(const model::SpanBatch& batch, std::string_view encoded,
+                  const std::vector<EncodedSpanRange>& ranges);
 
   size_t ApproximateBytes() const;
   size_t SpanCount() const;
@@ -68,6 +100,10 @@ class Memtable {
  private:
   uint32_t InternResource(const model::Resource& r);  // REQUIRES: mu_ held exclusively
   uint32_t InternScope(const model::Scope& s);        // REQUIRES: mu_ held exclusively
+  // append_span(i, rm, sm, dst) appends span i's encoding with resource and
+  // scope indexes rm/sm to *dst.
+  template <typename AppendSpan>
+  void AddImpl(const model::SpanBatch& batch, AppendSpan append_span);
 
   const size_t max_spans_per_trace_;
   const uint64_t created_ns_;
@@ -78,12 +114,9 @@ class Memtable {
   std::unordered_map<std::string, uint32_t> resource_ids_;  // encoded content -> index
   std::unordered_map<std::string, uint32_t> scope_ids_;
   std::string scratch_;
-  size_t bytes_ = 0;
+  size_t bytes_ = 0;  // heap bytes held: trace buffers' capacity, map nodes, tables
   size_t spans_ = 0;
   uint64_t dropped_ = 0;
 };
-
-// Approximate heap bytes of a span (for memtable accounting).
-size_t ApproximateSpanBytes(const model::Span& s);
 
 }  // namespace tracery::storage

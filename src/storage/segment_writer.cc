@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -21,10 +23,16 @@ using model::AnyValue;
 class Dictionary {
  public:
   uint32_t Id(std::string_view s) {
-    auto [it, inserted] = ids_.try_emplace(s, static_cast<uint32_t>(strings_.size()));
-    if (inserted) strings_.push_back(s);
-    return it->second;
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    std::string_view owned = Own(s);
+    uint32_t id = static_cast<uint32_t>(strings_.size());
+    strings_.push_back(owned);
+    ids_.emplace(owned, id);
+    return id;
   }
+  // The string with dictionary id `id`; stable for the dictionary's life.
+  std::string_view Str(uint32_t id) const { return strings_[id]; }
   std::string Encode() const {
     std::string out;
     PutVarint(&out, strings_.size());
@@ -34,9 +42,31 @@ class Dictionary {
   }
 
  private:
-  // Views point into the frozen memtable (or into owned_), stable while writing.
-  std::unordered_map<std::string_view, uint32_t> ids_;
+  // Spans are decoded into reused buffers, so the dictionary keeps its own
+  // copy of each distinct string, packed into 64 KiB chunks (one allocation
+  // per chunk, not per string).
+  std::string_view Own(std::string_view s) {
+    constexpr size_t kChunkBytes = 64 << 10;
+    if (s.size() > kChunkBytes / 4) {
+      big_.push_back(std::make_unique<char[]>(s.size()));
+      std::memcpy(big_.back().get(), s.data(), s.size());
+      return {big_.back().get(), s.size()};
+    }
+    if (chunks_.empty() || chunk_used_ + s.size() > kChunkBytes) {
+      chunks_.push_back(std::make_unique<char[]>(kChunkBytes));
+      chunk_used_ = 0;
+    }
+    char* p = chunks_.back().get() + chunk_used_;
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    chunk_used_ += s.size();
+    return {p, s.size()};
+  }
+
+  std::unordered_map<std::string_view, uint32_t> ids_;  // views into chunks_/big_
   std::vector<std::string_view> strings_;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::vector<std::unique_ptr<char[]>> big_;
+  size_t chunk_used_ = 0;
 };
 
 struct Postings {
@@ -71,12 +101,14 @@ class SegmentBuilder {
 
  private:
   void EncodeAttrs(const model::Attributes& attrs, uint32_t trace, bool index);
-  void EncodeTrace(uint32_t ordinal, const MemTrace& t, uint64_t trace_start);
+  // REQUIRES: spans_ holds the trace's decoded spans.
+  void EncodeTrace(uint32_t ordinal, uint64_t trace_start);
   uint32_t SegmentResource(uint32_t mem_index);
   uint32_t SegmentScope(uint32_t mem_index);
   Status FlushRowGroup(std::string* file);
   Status AppendBlock(std::string_view raw, std::string* file, BlockHandle* h);
-  void AddTagTerm(uint32_t key_id, const AnyValue& v, std::string_view key, uint32_t trace);
+  // `value_id`: dictionary id of v.str for string values (else unused).
+  void AddTagTerm(uint32_t key_id, uint32_t value_id, const AnyValue& v, std::string_view key, uint32_t trace);
 
   const Memtable& mem_;
   const SegmentWriteOptions& opt_;
@@ -86,13 +118,22 @@ class SegmentBuilder {
   std::vector<uint32_t> resource_order_, scope_order_;  // segment index -> memtable index
   std::vector<std::vector<uint32_t>> resource_terms_;  // per segment resource
   std::string cols_[kNumColumns];
+  std::string comp_[kNumColumns];  // compressed columns of the row group being flushed
+  std::string region_;
   std::vector<RowGroupInfo> row_groups_;
   RowGroupInfo current_;
   uint64_t seg_min_start_ = 0;
   std::string scratch_;
   std::vector<uint32_t> order_;
+  std::vector<model::Span> spans_;  // the trace being written, decoded (reused)
+  // (memtable resource index, name dictionary id, kind) of every span.
+  std::set<std::tuple<uint32_t, uint32_t, uint8_t>> ops_;
   std::vector<std::pair<uint64_t, uint32_t>> id_index_;
-  std::unordered_map<uint64_t, std::pair<uint32_t, uint32_t>> op_terms_;  
+  struct OpTerms {
+    uint32_t operation_term, name_term;
+    uint8_t kinds_seen;  // bit k: (resource, name, kind k) is already in ops_
+  };
+  std::unordered_map<uint64_t, OpTerms> op_terms_;  // (segment resource, name id) -> terms
   std::map<std::tuple<uint32_t, uint8_t, int64_t>, uint32_t> int_terms_;  // (resource, name id) -> terms
   uint32_t kind_terms_[8] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
                              UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
@@ -125,10 +166,11 @@ uint32_t SegmentBuilder::SegmentScope(uint32_t mem_index) {
   return m;
 }
 
-void SegmentBuilder::AddTagTerm(uint32_t key_id, const AnyValue& v, std::string_view key, uint32_t trace) {
+void SegmentBuilder::AddTagTerm(uint32_t key_id, uint32_t value_id, const AnyValue& v, std::string_view key,
+                                uint32_t trace) {
   if (v.type == AnyValue::Type::kString) {
     if (v.str.size() > kMaxIndexedTagBytes) return;
-    uint64_t k = (static_cast<uint64_t>(key_id) << 32) | dict_.Id(v.str);
+    uint64_t k = (static_cast<uint64_t>(key_id) << 32) | value_id;
     auto it = postings_.by_string_tag.find(k);
     uint32_t term;
     if (it == postings_.by_string_tag.end()) {
@@ -158,9 +200,11 @@ void SegmentBuilder::EncodeAttrs(const model::Attributes& attrs, uint32_t trace,
     PutVarint(&cols_[kAttrKey], key_id);
     const AnyValue& v = kv.value;
     cols_[kAttrType].push_back(static_cast<char>(v.type));
+    uint32_t value_id = 0;
     switch (v.type) {
       case AnyValue::Type::kString:
-        PutVarint(&cols_[kAttrStr], dict_.Id(v.str));
+        value_id = dict_.Id(v.str);
+        PutVarint(&cols_[kAttrStr], value_id);
         break;
       case AnyValue::Type::kInt:
         PutVarint(&cols_[kAttrInt], ZigZag(v.int_value));
@@ -178,12 +222,12 @@ void SegmentBuilder::EncodeAttrs(const model::Attributes& attrs, uint32_t trace,
         EncodeAnyValue(v, &cols_[kAttrRaw]);
         break;
     }
-    if (index) AddTagTerm(key_id, v, kv.key, trace);
+    if (index) AddTagTerm(key_id, value_id, v, kv.key, trace);
   }
 }
 
-void SegmentBuilder::EncodeTrace(uint32_t ordinal, const MemTrace& t, uint64_t trace_start) {
-  const auto& spans = t.spans;
+void SegmentBuilder::EncodeTrace(uint32_t ordinal, uint64_t trace_start) {
+  const auto& spans = spans_;
   order_.resize(spans.size());
   for (uint32_t i = 0; i < spans.size(); ++i) order_[i] = i;
   std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
@@ -261,12 +305,16 @@ void SegmentBuilder::EncodeTrace(uint32_t ordinal, const MemTrace& t, uint64_t t
     auto op_it = op_terms_.find(op_key);
     if (op_it == op_terms_.end()) {
       std::string_view service = mem_.resource(s.resource_index).ServiceName();
-      op_it = op_terms_.emplace(op_key, std::make_pair(postings_.TermId(OperationTerm(service, s.name)),
-                                                       postings_.TermId(NameTerm(s.name)))).first;
+      op_it = op_terms_.emplace(op_key, OpTerms{postings_.TermId(OperationTerm(service, s.name)),
+                                                postings_.TermId(NameTerm(s.name)), 0}).first;
     }
-    postings_.Add(op_it->second.first, ordinal);
-    postings_.Add(op_it->second.second, ordinal);
+    postings_.Add(op_it->second.operation_term, ordinal);
+    postings_.Add(op_it->second.name_term, ordinal);
     uint8_t kind = static_cast<uint8_t>(s.kind);
+    if (!(op_it->second.kinds_seen & (1u << kind))) {
+      op_it->second.kinds_seen |= static_cast<uint8_t>(1u << kind);
+      ops_.emplace(s.resource_index, name_id, kind);
+    }
     if (kind_terms_[kind] == UINT32_MAX) {
       kind_terms_[kind] = postings_.TermId(TagTerm("span.kind", model::SpanKindName(s.kind)));
     }
@@ -297,10 +345,12 @@ Status SegmentBuilder::AppendBlock(std::string_view raw, std::string* file, Bloc
 
 Status SegmentBuilder::FlushRowGroup(std::string* file) {
   if (current_.trace_count == 0) return Status::Ok();
-  std::string region;
+  std::string& region = region_;
+  region.clear();
   PutVarint(&region, kNumColumns);
-  std::string comp[kNumColumns];
+  std::string* comp = comp_;  // reused across row groups: no fresh pages per group
   for (int c = 0; c < kNumColumns; ++c) {
+    comp[c].clear();
     if (!cols_[c].empty()) TRACERY_RETURN_IF_ERROR(Compress(cols_[c], opt_.zstd_level, &comp[c]));
     PutVarint(&region, cols_[c].size());
     PutVarint(&region, comp[c].size());
@@ -322,24 +372,44 @@ Status SegmentBuilder::FlushRowGroup(std::string* file) {
 
 Status SegmentBuilder::Build(const std::vector<std::pair<model::TraceId, const MemTrace*>>& traces,
                              std::string* file, SegmentFileInfo* info) {
-  // Trace summaries first: the segment's min start is the base of trace starts.
-  std::vector<TracePartial> partials(traces.size());
+  // One pass per trace: decode, summarize, write columns, collect
+  // operations and dependency edges. Trace starts are stored relative to
+  // the segment's min start, known from the memtable without decoding.
   uint64_t min_start = UINT64_MAX, max_start = 0, max_end = 0, spans = 0;
-  for (size_t i = 0; i < traces.size(); ++i) {
-    for (const auto& s : traces[i].second->spans) {
-      partials[i].AddSpan(s, mem_.resource(s.resource_index).ServiceName());
-    }
-    min_start = std::min(min_start, partials[i].start_ns);
-    max_start = std::max(max_start, partials[i].start_ns);
-    max_end = std::max(max_end, partials[i].end_ns);
-    spans += partials[i].span_count;
-  }
+  for (const auto& t : traces) min_start = std::min(min_start, t.second->min_start_ns);
   if (traces.empty()) min_start = 0;
   seg_min_start_ = min_start;
 
+  std::vector<TracePartial> partials(traces.size());
+  std::map<std::pair<std::string_view, std::string_view>, std::pair<uint64_t, uint64_t>> deps;
+  std::unordered_map<uint64_t, std::string_view> service_of;
+  size_t span_total = 0;
+  for (const auto& t : traces) span_total += t.second->span_count;
+  file->reserve(span_total * 32 + 4096);  // rough upper bound of compressed bytes per span
   file->assign(kHeaderMagic, sizeof(kHeaderMagic));
   for (uint32_t i = 0; i < traces.size(); ++i) {
-    EncodeTrace(i, *traces[i].second, partials[i].start_ns);
+    DecodeSpans(*traces[i].second, &spans_);
+    TracePartial& p = partials[i];
+    service_of.clear();
+    for (const auto& s : spans_) {
+      std::string_view svc = mem_.resource(s.resource_index).ServiceName();
+      p.AddSpan(s, svc);
+      service_of[s.span_id.value] = svc;
+    }
+    for (const auto& s : spans_) {
+      if (s.parent_span_id.IsZero()) continue;
+      auto it = service_of.find(s.parent_span_id.value);
+      if (it == service_of.end()) continue;
+      std::string_view child = mem_.resource(s.resource_index).ServiceName();
+      if (it->second == child) continue;
+      auto& e = deps[{it->second, child}];
+      e.first++;
+      if (s.status_code == model::StatusCode::kError) e.second++;
+    }
+    max_start = std::max(max_start, p.start_ns);
+    max_end = std::max(max_end, p.end_ns);
+    spans += p.span_count;
+    EncodeTrace(i, p.start_ns);
     if (current_.span_count >= opt_.row_group_spans) TRACERY_RETURN_IF_ERROR(FlushRowGroup(file));
   }
   TRACERY_RETURN_IF_ERROR(FlushRowGroup(file));
@@ -358,31 +428,14 @@ Status SegmentBuilder::Build(const std::vector<std::pair<model::TraceId, const M
   for (const auto& p : partials) PutVarint(&tt, dict_.Id(p.root_service));
   for (const auto& p : partials) PutVarint(&tt, dict_.Id(p.root_operation));
 
-  // Operations and dependency edges.
-  std::map<std::tuple<std::string_view, std::string_view, uint8_t>, bool> ops;
-  std::map<std::pair<std::string_view, std::string_view>, std::pair<uint64_t, uint64_t>> deps;
-  std::unordered_map<uint64_t, std::string_view> service_of;
-  for (const auto& [id, t] : traces) {
-    service_of.clear();
-    for (const auto& s : t->spans) {
-      std::string_view svc = mem_.resource(s.resource_index).ServiceName();
-      ops[{svc, s.name, static_cast<uint8_t>(s.kind)}] = true;
-      service_of[s.span_id.value] = svc;
-    }
-    for (const auto& s : t->spans) {
-      if (s.parent_span_id.IsZero()) continue;
-      auto it = service_of.find(s.parent_span_id.value);
-      if (it == service_of.end()) continue;
-      std::string_view child = mem_.resource(s.resource_index).ServiceName();
-      if (it->second == child) continue;
-      auto& e = deps[{it->second, child}];
-      e.first++;
-      if (s.status_code == model::StatusCode::kError) e.second++;
-    }
+  // Operations, ordered by (service, name, kind) as the format requires.
+  std::set<std::tuple<std::string_view, std::string_view, uint8_t>> ops;
+  for (const auto& [res, name_id, kind] : ops_) {
+    ops.emplace(mem_.resource(res).ServiceName(), dict_.Str(name_id), kind);
   }
   std::string ops_block;
   PutVarint(&ops_block, ops.size());
-  for (const auto& [k, unused] : ops) {
+  for (const auto& k : ops) {
     PutLengthPrefixed(&ops_block, std::get<0>(k));
     PutLengthPrefixed(&ops_block, std::get<1>(k));
     ops_block.push_back(static_cast<char>(std::get<2>(k)));

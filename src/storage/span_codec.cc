@@ -77,6 +77,11 @@ bool DecodeAnyValue(ByteReader& in, AnyValue* out, int depth) {
     return false;
   }
   out->type = static_cast<AnyValue::Type>(type);
+  // `out` may be a reused value (DecodeSpan into a scratch span): drop what
+  // a previous value of another type left, keeping the buffers' capacity.
+  if (out->type != AnyValue::Type::kString && out->type != AnyValue::Type::kBytes) out->str.clear();
+  if (out->type != AnyValue::Type::kArray) out->array.clear();
+  if (out->type != AnyValue::Type::kMap) out->map.clear();
   switch (out->type) {
     case AnyValue::Type::kEmpty:
       return true;
@@ -119,7 +124,50 @@ bool DecodeAttributes(ByteReader& in, model::Attributes* out, int depth) {
   return true;
 }
 
-void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst) {
+namespace {
+// EncodeSpan without the trailing indexes.
+void EncodeSpanBody(const model::Span& s, std::string* dst) {
+  dst->append(reinterpret_cast<const char*>(s.trace_id.bytes.data()), 16);
+  PutFixed64(dst, s.span_id.value);
+  PutFixed64(dst, s.parent_span_id.value);
+  PutString(dst, s.trace_state);
+  PutVarint(dst, s.flags);
+  PutString(dst, s.name);
+  dst->push_back(static_cast<char>(s.kind));
+  PutVarint(dst, s.start_time_unix_nano);
+  PutVarint(dst, ZigZag(static_cast<int64_t>(s.end_time_unix_nano - s.start_time_unix_nano)));
+  EncodeAttributes(s.attributes, dst);
+  PutVarint(dst, s.dropped_attributes_count);
+  PutVarint(dst, s.events.size());
+  for (const auto& e : s.events) {
+    PutVarint(dst, e.time_unix_nano);
+    PutString(dst, e.name);
+    EncodeAttributes(e.attributes, dst);
+    PutVarint(dst, e.dropped_attributes_count);
+  }
+  PutVarint(dst, s.dropped_events_count);
+  PutVarint(dst, s.links.size());
+  for (const auto& l : s.links) {
+    dst->append(reinterpret_cast<const char*>(l.trace_id.bytes.data()), 16);
+    PutFixed64(dst, l.span_id.value);
+    PutString(dst, l.trace_state);
+    EncodeAttributes(l.attributes, dst);
+    PutVarint(dst, l.dropped_attributes_count);
+    PutVarint(dst, l.flags);
+  }
+  PutVarint(dst, s.dropped_links_count);
+  dst->push_back(static_cast<char>(s.status_code));
+  PutString(dst, s.status_message);
+}
+}  // namespace
+
+void EncodeSpan(const model::Span& s, uint32_t resource_index, uint32_t scope_index, std::string* dst) {
+  EncodeSpanBody(s, dst);
+  PutVarint(dst, resource_index);
+  PutVarint(dst, scope_index);
+}
+
+void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst, std::vector<EncodedSpanRange>* ranges) {
   PutVarint(dst, batch.resources.size());
   for (const auto& r : batch.resources) {
     EncodeAttributes(r.attributes, dst);
@@ -135,41 +183,70 @@ void EncodeSpanBatch(const model::SpanBatch& batch, std::string* dst) {
     PutString(dst, s.schema_url);
   }
   PutVarint(dst, batch.spans.size());
+  if (ranges == nullptr) {
+    for (const auto& s : batch.spans) EncodeSpan(s, s.resource_index, s.scope_index, dst);
+    return;
+  }
+  ranges->reserve(ranges->size() + batch.spans.size());
   for (const auto& s : batch.spans) {
-    dst->append(reinterpret_cast<const char*>(s.trace_id.bytes.data()), 16);
-    PutFixed64(dst, s.span_id.value);
-    PutFixed64(dst, s.parent_span_id.value);
-    PutString(dst, s.trace_state);
-    PutVarint(dst, s.flags);
-    PutString(dst, s.name);
-    dst->push_back(static_cast<char>(s.kind));
-    PutVarint(dst, s.start_time_unix_nano);
-    PutVarint(dst, ZigZag(static_cast<int64_t>(s.end_time_unix_nano - s.start_time_unix_nano)));
-    EncodeAttributes(s.attributes, dst);
-    PutVarint(dst, s.dropped_attributes_count);
-    PutVarint(dst, s.events.size());
-    for (const auto& e : s.events) {
-      PutVarint(dst, e.time_unix_nano);
-      PutString(dst, e.name);
-      EncodeAttributes(e.attributes, dst);
-      PutVarint(dst, e.dropped_attributes_count);
-    }
-    PutVarint(dst, s.dropped_events_count);
-    PutVarint(dst, s.links.size());
-    for (const auto& l : s.links) {
-      dst->append(reinterpret_cast<const char*>(l.trace_id.bytes.data()), 16);
-      PutFixed64(dst, l.span_id.value);
-      PutString(dst, l.trace_state);
-      EncodeAttributes(l.attributes, dst);
-      PutVarint(dst, l.dropped_attributes_count);
-      PutVarint(dst, l.flags);
-    }
-    PutVarint(dst, s.dropped_links_count);
-    dst->push_back(static_cast<char>(s.status_code));
-    PutString(dst, s.status_message);
+    EncodedSpanRange r;
+    r.begin = dst->size();
+    EncodeSpanBody(s, dst);
+    r.indexes_begin = dst->size();
     PutVarint(dst, s.resource_index);
     PutVarint(dst, s.scope_index);
+    r.end = dst->size();
+    ranges->push_back(r);
   }
+}
+
+const char* DecodeSpan(ByteReader& in, model::Span* out) {
+  model::Span& s = *out;
+  std::string_view tid = in.Bytes(16);
+  if (in.ok()) std::memcpy(s.trace_id.bytes.data(), tid.data(), 16);
+  s.span_id.value = in.Fixed64();
+  s.parent_span_id.value = in.Fixed64();
+  GetString(in, &s.trace_state);
+  s.flags = in.Varint32();
+  GetString(in, &s.name);
+  uint8_t kind = in.Byte();
+  if (kind > static_cast<uint8_t>(model::SpanKind::kConsumer)) return "span kind";
+  s.kind = static_cast<model::SpanKind>(kind);
+  s.start_time_unix_nano = in.Varint();
+  s.end_time_unix_nano = s.start_time_unix_nano + static_cast<uint64_t>(UnZigZag(in.Varint()));
+  DecodeAttributes(in, &s.attributes);
+  s.dropped_attributes_count = in.Varint32();
+  uint64_t ne;
+  if (!ReadCount(in, &ne)) return "event count";
+  s.events.resize(ne);
+  for (auto& e : s.events) {
+    e.time_unix_nano = in.Varint();
+    GetString(in, &e.name);
+    DecodeAttributes(in, &e.attributes);
+    e.dropped_attributes_count = in.Varint32();
+  }
+  s.dropped_events_count = in.Varint32();
+  uint64_t nl;
+  if (!ReadCount(in, &nl)) return "link count";
+  s.links.resize(nl);
+  for (auto& l : s.links) {
+    std::string_view ltid = in.Bytes(16);
+    if (in.ok()) std::memcpy(l.trace_id.bytes.data(), ltid.data(), 16);
+    l.span_id.value = in.Fixed64();
+    GetString(in, &l.trace_state);
+    DecodeAttributes(in, &l.attributes);
+    l.dropped_attributes_count = in.Varint32();
+    l.flags = in.Varint32();
+  }
+  s.dropped_links_count = in.Varint32();
+  uint8_t status = in.Byte();
+  if (status > static_cast<uint8_t>(model::StatusCode::kError)) return "status code";
+  s.status_code = static_cast<model::StatusCode>(status);
+  GetString(in, &s.status_message);
+  s.resource_index = in.Varint32();
+  s.scope_index = in.Varint32();
+  if (!in.ok()) return "span";
+  return nullptr;
 }
 
 Result<model::SpanBatch> DecodeSpanBatch(std::string_view data) {
@@ -200,50 +277,7 @@ Result<model::SpanBatch> DecodeSpanBatch(std::string_view data) {
   if (!ReadCount(in, &n)) return fail("span count");
   batch.spans.resize(n);
   for (auto& s : batch.spans) {
-    std::string_view tid = in.Bytes(16);
-    if (in.ok()) std::memcpy(s.trace_id.bytes.data(), tid.data(), 16);
-    s.span_id.value = in.Fixed64();
-    s.parent_span_id.value = in.Fixed64();
-    GetString(in, &s.trace_state);
-    s.flags = in.Varint32();
-    GetString(in, &s.name);
-    uint8_t kind = in.Byte();
-    if (kind > static_cast<uint8_t>(model::SpanKind::kConsumer)) return fail("span kind");
-    s.kind = static_cast<model::SpanKind>(kind);
-    s.start_time_unix_nano = in.Varint();
-    s.end_time_unix_nano = s.start_time_unix_nano + static_cast<uint64_t>(UnZigZag(in.Varint()));
-    DecodeAttributes(in, &s.attributes);
-    s.dropped_attributes_count = in.Varint32();
-    uint64_t ne;
-    if (!ReadCount(in, &ne)) return fail("event count");
-    s.events.resize(ne);
-    for (auto& e : s.events) {
-      e.time_unix_nano = in.Varint();
-      GetString(in, &e.name);
-      DecodeAttributes(in, &e.attributes);
-      e.dropped_attributes_count = in.Varint32();
-    }
-    s.dropped_events_count = in.Varint32();
-    uint64_t nl;
-    if (!ReadCount(in, &nl)) return fail("link count");
-    s.links.resize(nl);
-    for (auto& l : s.links) {
-      std::string_view ltid = in.Bytes(16);
-      if (in.ok()) std::memcpy(l.trace_id.bytes.data(), ltid.data(), 16);
-      l.span_id.value = in.Fixed64();
-      GetString(in, &l.trace_state);
-      DecodeAttributes(in, &l.attributes);
-      l.dropped_attributes_count = in.Varint32();
-      l.flags = in.Varint32();
-    }
-    s.dropped_links_count = in.Varint32();
-    uint8_t status = in.Byte();
-    if (status > static_cast<uint8_t>(model::StatusCode::kError)) return fail("status code");
-    s.status_code = static_cast<model::StatusCode>(status);
-    GetString(in, &s.status_message);
-    s.resource_index = in.Varint32();
-    s.scope_index = in.Varint32();
-    if (!in.ok()) return fail("span");
+    if (const char* what = DecodeSpan(in, &s)) return fail(what);
     if (s.resource_index >= batch.resources.size()) return fail("span resource index");
     if (s.scope_index >= batch.scopes.size()) return fail("span scope index");
   }
