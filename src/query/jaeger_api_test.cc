@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "query/testing/json_test_helpers.h"
-#include "query/testing/memory_span_store.h"
+#include "storage/testing/memory_span_store.h"
 #include "query/testing/sample_trace.h"
 
 namespace tracery::query {
@@ -58,7 +58,7 @@ class JaegerApiTest : public ::testing::Test {
     EXPECT_EQ(Str(err["msg"]).rfind(msg_prefix, 0), 0u) << Str(err["msg"]);
   }
 
-  testing::MemorySpanStore store_;
+  storage::testing::MemorySpanStore store_;
   JaegerApi api_;
 };
 
@@ -205,7 +205,7 @@ TEST_F(JaegerApiTest, SearchPagesWithCursorAndExplicitTraceIds) {
 }
 
 TEST(JaegerApiLimitsTest, SearchStopsAtTheResponseSpanBudgetAndSaysSo) {
-  testing::MemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   for (uint64_t t = 1; t <= 3; ++t) {
     model::SpanBatch b = testing::SampleTrace();
     for (auto& s : b.spans) s.trace_id = model::TraceId::FromHighLow(7, t);
@@ -227,7 +227,7 @@ TEST(JaegerApiLimitsTest, SearchStopsAtTheResponseSpanBudgetAndSaysSo) {
 }
 
 TEST(JaegerApiLimitsTest, HugeTraceIsTruncatedToMaxSpansPerTrace) {
-  testing::MemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   model::SpanBatch b;
   b.resources.push_back({{{"service.name", model::AnyValue::String("big")}}});
   b.scopes.push_back({});

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "query/testing/json_test_helpers.h"
-#include "query/testing/memory_span_store.h"
+#include "storage/testing/memory_span_store.h"
 #include "query/testing/sample_trace.h"
 
 namespace tracery::query {
@@ -40,7 +40,7 @@ class JaegerV3ApiTest : public ::testing::Test {
     EXPECT_EQ(Str(p.root()["error"]["message"]).rfind(msg_prefix, 0), 0u) << Str(p.root()["error"]["message"]);
   }
 
-  testing::MemorySpanStore store_;
+  storage::testing::MemorySpanStore store_;
   JaegerV3Api api_;
 };
 

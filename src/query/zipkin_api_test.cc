@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "query/testing/json_test_helpers.h"
-#include "query/testing/memory_span_store.h"
+#include "storage/testing/memory_span_store.h"
 #include "query/testing/sample_trace.h"
 
 namespace tracery::query {
@@ -35,7 +35,7 @@ class ZipkinApiTest : public ::testing::Test {
     return r->body;
   }
 
-  testing::MemorySpanStore store_;
+  storage::testing::MemorySpanStore store_;
   ZipkinApi api_;
 };
 
@@ -180,7 +180,7 @@ TEST_F(ZipkinApiTest, DependenciesAndAutocomplete) {
 }
 
 TEST(ZipkinApiBoundsTest, AutocompleteReadsOnlyTheConfiguredWindow) {
-  testing::MemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   ASSERT_TRUE(store.Write(testing::SampleTrace()).ok());
   QueryApiOptions o;
   o.recent_scan_window_ns = 1'000'000'000;  // the sample is a minute old
