@@ -9,10 +9,12 @@
 #include "analysis/critical_path.h"
 #include "analysis/flame_graph.h"
 #include "analysis/heatmap.h"
-#include "analysis/json_writer.h"
 #include "analysis/metrics_queries.h"
 #include "analysis/trace_compare.h"
 #include "analysis/trace_tree.h"
+#include "common/json_writer.h"
+#include "common/query_string.h"
+#include "query/search_params.h"
 
 namespace tracery::analysis {
 namespace {
@@ -25,7 +27,7 @@ uint64_t Us(uint64_t ns) { return (ns + 500) / 1000; }
 
 HttpResponse ErrorResponse(const Status& st) {
   int code = st.HttpStatus();
-  JsonWriter w;
+  JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
   w.BeginObject().Key("data").Null().Key("errors").BeginArray();
   w.BeginObject().Key("code").Int(code).Key("msg").String(st.message()).EndObject();
   w.EndArray().EndObject();
@@ -46,7 +48,7 @@ Result<uint64_t> ParseUint(std::string_view name, std::string_view text) {
 Result<uint64_t> DurationParam(const HttpRequest& req, std::string_view name, uint64_t def) {
   const std::string* v = req.Param(name);
   if (!v || v->empty()) return def;
-  auto d = ParseGoDurationNs(*v);
+  auto d = query::ParseDuration(*v);
   if (!d.ok() || *d == 0) return Status::InvalidArgument(std::string(name) + ": cannot parse \"" + *v + "\"");
   return *d;
 }
@@ -133,31 +135,6 @@ struct Loaded {
   bool truncated = false;  // stopped by the time budget
 };
 
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-Result<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return Status::InvalidArgument("truncated percent escape in \"" + std::string(s) + "\"");
-      int hi = HexVal(s[i + 1]), lo = HexVal(s[i + 2]);
-      if (hi < 0 || lo < 0) return Status::InvalidArgument("bad percent escape in \"" + std::string(s) + "\"");
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 class Request {
  public:
   Request(const AnalysisApiOptions& o, const HttpRequest& req) : o_(o), req_(req), now_ns_(o.clock_ns()) {}
@@ -200,7 +177,7 @@ class Request {
     if (!qs.ok()) return ErrorResponse(qs.status());
     auto series = QueryLatency(*o_.metrics, *service, op, range->start_ns, range->end_ns, *step);
     if (!series.ok()) return ErrorResponse(series.status());
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject().Key("service").String(*service).Key("operation");
     if (op) w.String(*op); else w.Null();
     w.Key("step_us").Uint(series->step_ns / kNsPerUs);
@@ -236,7 +213,7 @@ class Request {
     auto rows = QueryRed(*o_.metrics, range->start_ns, range->end_ns, service ? *service : std::string());
     if (!rows.ok()) return ErrorResponse(rows.status());
     const double seconds = double(range->end_ns - range->start_ns) / 1e9;
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginArray();
     for (const auto& r : *rows) {
       w.BeginObject().Key("service").String(r.service).Key("operation").String(r.operation);
@@ -257,7 +234,7 @@ class Request {
     const std::string* service = req_.Param("service");
     auto groups = QueryErrors(*o_.metrics, range->start_ns, range->end_ns, *step, service ? *service : std::string());
     if (!groups.ok()) return ErrorResponse(groups.status());
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject().Key("step_us").Uint(groups->step_ns / kNsPerUs).Key("groups").BeginArray();
     for (const auto& g : groups->groups) {
       w.BeginObject().Key("service").String(g.service).Key("operation").String(g.operation);
@@ -279,7 +256,7 @@ class Request {
     auto map = QueryServiceMap(*o_.metrics, range->start_ns, range->end_ns);
     if (!map.ok()) return ErrorResponse(map.status());
     const double seconds = double(range->end_ns - range->start_ns) / 1e9;
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject().Key("nodes").BeginArray();
     for (const auto& n : map->nodes) {
       w.BeginObject().Key("id").String(n.id).Key("instrumented").Bool(n.instrumented);
@@ -360,7 +337,7 @@ class Request {
     if (!t.ok()) return ErrorResponse(t.status());
     const TraceTree& tree = t->tree;
     auto path = ComputeCriticalPath(tree);
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject().Key("trace_id").String(t->batch->spans.front().trace_id.ToHex());
     w.Key("total_us").Uint(Us(path.total_ns)).Key("path").BeginArray();
     for (const auto& seg : path.segments) {
@@ -385,7 +362,7 @@ class Request {
     if (!loaded.ok()) return ErrorResponse(loaded.status());
     BottleneckAccumulator acc;
     for (const auto& t : loaded->traces) acc.Add(t.tree, ComputeCriticalPath(t.tree));
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject().Key("traces").Uint(acc.traces()).Key("truncated").Bool(loaded->truncated);
     w.Key("operations").BeginArray();
     for (const auto& r : acc.Ranked()) {
@@ -440,7 +417,7 @@ class Request {
       for (const auto& t : loaded->traces) fg.AddTrace(t.tree);
       truncated = loaded->truncated;
     }
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject().Key("traces").Uint(fg.traces()).Key("truncated").Bool(truncated).Key("root");
     WriteFlame(w, fg.Build());
     w.EndObject();
@@ -494,7 +471,7 @@ class Request {
     }
     auto h = BuildHeatmap(points, range->start_ns, range->end_ns, *step, static_cast<int>(buckets));
     if (!h.ok()) return ErrorResponse(h.status());
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject().Key("start_us").Uint(h->start_ns / kNsPerUs).Key("step_us").Uint(h->step_ns / kNsPerUs);
     w.Key("traces").Uint(loaded->traces.size()).Key("truncated").Bool(loaded->truncated);
     w.Key("bucket_bounds_us").BeginArray();
@@ -519,7 +496,7 @@ class Request {
     auto tb = LoadOne(*b, "b");
     if (!tb.ok()) return ErrorResponse(tb.status());
     auto diff = CompareTraces(ta->tree, tb->tree);
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject();
     for (auto* t : {&ta.value(), &tb.value()}) {
       w.Key(t == &ta.value() ? "a" : "b").BeginObject();
@@ -547,7 +524,7 @@ class Request {
     for (int g = 0; g < 2; ++g) {
       const std::string* qs = req_.Param(names[g]);
       if (!qs) return ErrorResponse(Status::InvalidArgument(std::string(names[g]) + ": a search query string is required"));
-      auto pairs = ParseQueryString(*qs);
+      auto pairs = ParseQueryStringStrict(*qs);
       if (!pairs.ok())
         return ErrorResponse(Status::InvalidArgument(std::string(names[g]) + ": " + pairs.status().message()));
       HttpRequest sub;
@@ -561,7 +538,7 @@ class Request {
       for (const auto& t : loaded->traces) profiles[g].AddTrace(t.tree);
     }
     auto cmp = CompareGroups(profiles[0], profiles[1]);
-    JsonWriter w;
+    JsonWriter w(JsonWriter::NonFiniteDoubles::kAsZero);
     w.BeginObject();
     for (int g = 0; g < 2; ++g) {
       w.Key(names[g]).BeginObject().Key("traces").Uint(profiles[g].traces());
@@ -589,55 +566,6 @@ class Request {
 };
 
 }  // namespace
-
-Result<uint64_t> ParseGoDurationNs(std::string_view text) {
-  auto bad = [&] { return Status::InvalidArgument("cannot parse duration \"" + std::string(text) + "\""); };
-  if (text.empty()) return bad();
-  std::string_view s = text;
-  double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-    if (i == 0) return bad();
-    double num = 0;
-    auto r = std::from_chars(s.data(), s.data() + i, num);
-    if (r.ec != std::errc() || r.ptr != s.data() + i) return bad();
-    s.remove_prefix(i);
-    size_t j = 0;
-    while (j < s.size() && !((s[j] >= '0' && s[j] <= '9') || s[j] == '.')) ++j;
-    std::string_view unit = s.substr(0, j);
-    s.remove_prefix(j);
-    double mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3;
-    else if (unit == "ms") mult = 1e6;
-    else if (unit == "s") mult = 1e9;
-    else if (unit == "m") mult = 60e9;
-    else if (unit == "h") mult = 3600e9;
-    else if (unit == "d") mult = 86400e9;
-    else return bad();
-    total += num * mult;
-  }
-  if (!(total >= 0 && total < 1.8e19)) return bad();
-  return static_cast<uint64_t>(total);
-}
-
-Result<std::vector<std::pair<std::string, std::string>>> ParseQueryString(std::string_view qs) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!qs.empty()) {
-    size_t amp = qs.find('&');
-    std::string_view item = qs.substr(0, amp);
-    qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
-    if (item.empty()) continue;
-    size_t eq = item.find('=');
-    auto k = PercentDecode(item.substr(0, eq));
-    if (!k.ok()) return k.status();
-    auto v = PercentDecode(eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1));
-    if (!v.ok()) return v.status();
-    out.emplace_back(std::move(k).value(), std::move(v).value());
-  }
-  return out;
-}
 
 AnalysisApi::AnalysisApi(AnalysisApiOptions options) : options_(std::move(options)) {
   if (!options_.clock_ns) {

@@ -47,13 +47,4 @@ class AnalysisApi : public HttpHandler {
   AnalysisApiOptions options_;
 };
 
-// A Go-style duration ("1h", "1m30s", "1.5ms", "250us", "2d") in ns.
-// InvalidArgument on anything else. Stand-in for query::ParseDuration
-// until tracery_query is linked here.
-Result<uint64_t> ParseGoDurationNs(std::string_view text);
-
-// "a=1&b=x%20y" into decoded (key, value) pairs; InvalidArgument on a bad
-// percent escape.
-Result<std::vector<std::pair<std::string, std::string>>> ParseQueryString(std::string_view qs);
-
 }  // namespace tracery::analysis

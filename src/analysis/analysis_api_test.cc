@@ -7,7 +7,7 @@
 #include <deque>
 #include <filesystem>
 
-#include "analysis/testing/in_memory_span_store.h"
+#include "storage/testing/memory_span_store.h"
 #include "analysis/testing/trace_builder.h"
 
 namespace tracery::analysis {
@@ -94,7 +94,7 @@ class AnalysisApiTest : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<SpanMetricsAggregator> metrics_;
-  testing::InMemorySpanStore store_;
+  storage::testing::MemorySpanStore store_;
   std::unique_ptr<AnalysisApi> api_;
   std::string id1_, id2_;
   std::deque<std::string> bodies_;
@@ -334,26 +334,6 @@ TEST_F(AnalysisApiTest, CompareGroupsShape) {
   EXPECT_EQ(std::string_view(attrs.at(0)["key"]), "db.system");
   EXPECT_EQ(std::string_view(attrs.at(0)["value"]), "postgresql");
   Get("/api/analysis/compare/groups", {{"a", "service=%zz"}, {"b", ""}}, 400);
-}
-
-TEST(ParseGoDurationTest, UnitsAndErrors) {
-  EXPECT_EQ(*ParseGoDurationNs("1h"), 3600'000'000'000ULL);
-  EXPECT_EQ(*ParseGoDurationNs("1m30s"), 90'000'000'000ULL);
-  EXPECT_EQ(*ParseGoDurationNs("1.5ms"), 1'500'000ULL);
-  EXPECT_EQ(*ParseGoDurationNs("250us"), 250'000ULL);
-  EXPECT_EQ(*ParseGoDurationNs("2d"), 172'800'000'000'000ULL);
-  for (const char* bad : {"", "x", "5", "1.2.3s", "h", "-1s", "1y"}) EXPECT_FALSE(ParseGoDurationNs(bad).ok()) << bad;
-}
-
-TEST(ParseQueryStringTest, DecodesPairs) {
-  auto r = ParseQueryString("service=cart&minDuration=500ms&tag=http.route%3A%2Fx&flag&x=a+b");
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 5u);
-  EXPECT_EQ((*r)[2].second, "http.route:/x");
-  EXPECT_EQ((*r)[3].first, "flag");
-  EXPECT_EQ((*r)[4].second, "a b");
-  EXPECT_FALSE(ParseQueryString("a=%4").ok());
-  EXPECT_FALSE(ParseQueryString("a=%g0").ok());
 }
 
 }  // namespace

@@ -2,22 +2,27 @@
 
 #include <algorithm>
 #include <tuple>
-#include <unordered_map>
+
+#include "model/span_parent_index.h"
 
 namespace tracery::analysis {
 
 TraceTree TraceTree::Build(const model::SpanBatch& batch) {
   TraceTree t;
+  model::SpanParentIndex links;
+  links.Build(batch);
   const size_t n = batch.spans.size();
-  std::unordered_map<uint64_t, uint32_t> by_id;
-  by_id.reserve(n);
+  std::vector<uint32_t> node_of(n, kNoParent);  // span index -> node index
   t.nodes_.reserve(n);
-  for (const auto& s : batch.spans) {
-    if (!by_id.emplace(s.span_id.value, static_cast<uint32_t>(t.nodes_.size())).second) continue;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!links.live(i)) continue;  // a duplicate: the first copy is the node
+    node_of[i] = static_cast<uint32_t>(t.nodes_.size());
+    const model::Span& s = batch.spans[i];
     Node node;
     node.span = &s;
     node.service = s.resource_index < batch.resources.size() ? batch.resources[s.resource_index].ServiceName()
                                                              : std::string_view("unknown_service");
+    node.parent = links.parent(i);  // a span index here; made a node index below
     t.nodes_.push_back(std::move(node));
   }
   if (t.nodes_.empty()) return t;
@@ -25,9 +30,7 @@ TraceTree TraceTree::Build(const model::SpanBatch& batch) {
   for (auto& node : t.nodes_) {
     t.start_ns_ = std::min(t.start_ns_, node.span->start_time_unix_nano);
     t.end_ns_ = std::max(t.end_ns_, std::max(node.span->end_time_unix_nano, node.span->start_time_unix_nano));
-    if (node.span->parent_span_id.IsZero() || node.span->parent_span_id == node.span->span_id) continue;
-    auto it = by_id.find(node.span->parent_span_id.value);
-    if (it != by_id.end()) node.parent = it->second;
+    if (node.parent != kNoParent) node.parent = node_of[node.parent];
   }
   for (uint32_t i = 0; i < t.nodes_.size(); ++i)
     if (t.nodes_[i].parent != kNoParent) t.nodes_[t.nodes_[i].parent].children.push_back(i);

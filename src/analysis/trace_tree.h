@@ -28,8 +28,9 @@ class TraceTree {
     uint64_t duration_ns() const { return end_ns - start_ns; }
   };
 
-  // Builds the tree of `batch` (spans of one trace). Duplicate span ids keep
-  // the first copy. Spans whose parent is absent are roots; spans caught in
+  // Builds the tree of `batch` (spans of one trace). Duplicates and parents
+  // as model::SpanParentIndex defines them (duplicate span ids keep the
+  // first copy). Spans whose parent is absent are roots; spans caught in
   // a parent cycle are made roots too, so every span is in exactly one tree.
   // Iterative: arbitrarily deep traces do not overflow the stack.
   // REQUIRES: `batch` outlives the tree.

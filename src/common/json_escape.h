@@ -1,33 +1,16 @@
-// JSON string escaping for hand-written JSON encoders.
+// JSON string escaping for hand-written JSON encoders. The escaping itself is
+// JsonWriter's (common/json_writer.h): one implementation, RFC 8259, with
+// invalid UTF-8 bytes replaced by U+FFFD so the output is always valid JSON.
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "common/json_writer.h"
+
 namespace tracery {
 
-// Appends `s` escaped for use inside a JSON string literal (no quotes).
-inline void AppendJsonEscaped(std::string* out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          *out += buf;
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-}
-
+// `s` escaped for use inside a JSON string literal (no quotes).
 inline std::string JsonEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);

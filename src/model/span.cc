@@ -1,66 +1,18 @@
 #include "model/span.h"
 
+#include "common/json_writer.h"
+
 #include <cmath>
 #include <cstdio>
 
 namespace tracery::model {
 namespace {
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          *out += buf;
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-std::string Base64(std::string_view raw) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((raw.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < raw.size(); i += 3) {
-    uint32_t n = (uint8_t(raw[i]) << 16) | (uint8_t(raw[i + 1]) << 8) | uint8_t(raw[i + 2]);
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i + 1 == raw.size()) {
-    uint32_t n = uint8_t(raw[i]) << 16;
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == raw.size()) {
-    uint32_t n = (uint8_t(raw[i]) << 16) | (uint8_t(raw[i + 1]) << 8);
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 void AppendJson(std::string* out, const AnyValue& v) {
   switch (v.type) {
     case AnyValue::Type::kEmpty: *out += "null"; break;
     case AnyValue::Type::kString: AppendJsonString(out, v.str); break;
-    case AnyValue::Type::kBytes: AppendJsonString(out, Base64(v.str)); break;
+    case AnyValue::Type::kBytes: AppendJsonString(out, Base64Encode(v.str)); break;
     case AnyValue::Type::kArray:
       out->push_back('[');
       for (size_t i = 0; i < v.array.size(); ++i) {
@@ -131,7 +83,7 @@ std::string AnyValue::ToString() const {
       std::snprintf(buf, sizeof buf, "%.17g", double_value);
       return buf;
     }
-    case Type::kBytes: return Base64(str);
+    case Type::kBytes: return Base64Encode(str);
     case Type::kArray:
     case Type::kMap: {
       std::string out;

@@ -22,7 +22,7 @@
 #include <functional>
 
 #include "common/http_types.h"
-#include "query/json_writer.h"
+#include "common/json_writer.h"
 #include "query/query_api_options.h"
 #include "query/trace_assembly.h"
 #include "storage/span_store.h"

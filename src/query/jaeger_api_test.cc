@@ -2,26 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include "query/testing/http_request.h"
 #include "query/testing/json_test_helpers.h"
-#include "query/testing/memory_span_store.h"
 #include "query/testing/sample_trace.h"
+#include "storage/testing/memory_span_store.h"
 
 namespace tracery::query {
 namespace {
 
 using testing::FindBy;
+using testing::Get;
 using testing::ParsedJson;
 using testing::Str;
 
 constexpr uint64_t kNowNs = testing::kSampleBaseNs + 60'000'000'000ULL;  // a minute after the sample
-
-HttpRequest Get(std::string path, std::vector<std::pair<std::string, std::string>> query = {}) {
-  HttpRequest r;
-  r.method = "GET";
-  r.path = std::move(path);
-  r.query = std::move(query);
-  return r;
-}
 
 class JaegerApiTest : public ::testing::Test {
  protected:
@@ -58,7 +52,7 @@ class JaegerApiTest : public ::testing::Test {
     EXPECT_EQ(Str(err["msg"]).rfind(msg_prefix, 0), 0u) << Str(err["msg"]);
   }
 
-  testing::MemorySpanStore store_;
+  storage::testing::MemorySpanStore store_;
   JaegerApi api_;
 };
 
@@ -205,7 +199,7 @@ TEST_F(JaegerApiTest, SearchPagesWithCursorAndExplicitTraceIds) {
 }
 
 TEST(JaegerApiLimitsTest, SearchStopsAtTheResponseSpanBudgetAndSaysSo) {
-  testing::MemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   for (uint64_t t = 1; t <= 3; ++t) {
     model::SpanBatch b = testing::SampleTrace();
     for (auto& s : b.spans) s.trace_id = model::TraceId::FromHighLow(7, t);
@@ -227,7 +221,7 @@ TEST(JaegerApiLimitsTest, SearchStopsAtTheResponseSpanBudgetAndSaysSo) {
 }
 
 TEST(JaegerApiLimitsTest, HugeTraceIsTruncatedToMaxSpansPerTrace) {
-  testing::MemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   model::SpanBatch b;
   b.resources.push_back({{{"service.name", model::AnyValue::String("big")}}});
   b.scopes.push_back({});

@@ -6,7 +6,7 @@
 
 #include <simdjson.h>
 
-#include "query/json_writer.h"
+#include "common/json_writer.h"
 #include "query/otlp_json_encoder.h"
 #include "query/search_params.h"
 #include "query/trace_assembly.h"

@@ -2,25 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include "query/testing/http_request.h"
 #include "query/testing/json_test_helpers.h"
-#include "query/testing/memory_span_store.h"
 #include "query/testing/sample_trace.h"
+#include "storage/testing/memory_span_store.h"
 
 namespace tracery::query {
 namespace {
 
+using testing::Get;
 using testing::ParsedJson;
 using testing::Str;
 
 constexpr uint64_t kNowNs = testing::kSampleBaseNs + 60'000'000'000ULL;
-
-HttpRequest Get(std::string path, std::vector<std::pair<std::string, std::string>> query = {}) {
-  HttpRequest r;
-  r.method = "GET";
-  r.path = std::move(path);
-  r.query = std::move(query);
-  return r;
-}
 
 class JaegerV3ApiTest : public ::testing::Test {
  protected:
@@ -40,7 +34,7 @@ class JaegerV3ApiTest : public ::testing::Test {
     EXPECT_EQ(Str(p.root()["error"]["message"]).rfind(msg_prefix, 0), 0u) << Str(p.root()["error"]["message"]);
   }
 
-  testing::MemorySpanStore store_;
+  storage::testing::MemorySpanStore store_;
   JaegerV3Api api_;
 };
 

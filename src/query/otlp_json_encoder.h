@@ -9,7 +9,7 @@
 #include <string>
 
 #include "model/span.h"
-#include "query/json_writer.h"
+#include "common/json_writer.h"
 
 namespace tracery::query {
 

@@ -160,6 +160,7 @@ Result<uint64_t> ParseDuration(std::string_view text) {
     else if (unit == "s") unit_ns = 1e9;
     else if (unit == "m") unit_ns = 60e9;
     else if (unit == "h") unit_ns = 3600e9;
+    else if (unit == "d") unit_ns = 86400e9;  // not Go's, but what people type for retention and lookback
     else return bad();
     total_ns += number * unit_ns;
   }

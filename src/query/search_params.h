@@ -23,7 +23,9 @@ namespace tracery::query {
 // parameter.
 Result<storage::TraceQuery> ParseTraceQuery(const HttpRequest& req, uint64_t now_ns);
 
-// A Go-style duration ("1.2ms", "300us", "1h30m", "5s") in nanoseconds.
+// A Go-style duration ("1.2ms", "300us", "1h30m", "5s", plus "d" for days)
+// in nanoseconds, rounded to the nearest; "0" is zero. InvalidArgument on
+// anything else (a bare number, a negative or unknown unit, overflow).
 Result<uint64_t> ParseDuration(std::string_view text);
 
 }  // namespace tracery::query

@@ -26,6 +26,16 @@ TEST(ParseDurationTest, GoStyleDurations) {
   EXPECT_EQ(*ParseDuration("0"), 0u);
 }
 
+// Moved from analysis (ParseGoDurationNs), which now calls ParseDuration.
+TEST(ParseDurationTest, UnitsAndErrorsTheAnalysisApiReliesOn) {
+  EXPECT_EQ(*ParseDuration("1h"), 3600'000'000'000ULL);
+  EXPECT_EQ(*ParseDuration("1m30s"), 90'000'000'000ULL);
+  EXPECT_EQ(*ParseDuration("1.5ms"), 1'500'000ULL);
+  EXPECT_EQ(*ParseDuration("250us"), 250'000ULL);
+  EXPECT_EQ(*ParseDuration("2d"), 172'800'000'000'000ULL);
+  for (const char* bad : {"", "x", "5", "1.2.3s", "h", "-1s", "1y"}) EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
+}
+
 TEST(ParseDurationTest, RejectsMalformed) {
   for (const char* bad : {"", "1.2xs", "10", "ms", "-1s", "1..2s", "1s2", "1e3s", "99999999999999h"}) {
     auto r = ParseDuration(bad);

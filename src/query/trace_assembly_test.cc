@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "query/testing/memory_span_store.h"
+#include "storage/testing/memory_span_store.h"
 
 namespace tracery::query {
 namespace {
@@ -208,7 +208,7 @@ TEST(TraceAssemblyTest, DeepChainOfHundredThousandSpansDoesNotRecurse) {
 TEST(LoadAssembledTraceTest, FlagsTruncationOnlyWhenTheStoreHasMore) {
   TraceBuilder b;
   for (uint64_t i = 1; i <= 3; ++i) b.Add("a", i, i == 1 ? 0 : 1, SpanKind::kInternal, i, 10);
-  testing::MemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   ASSERT_TRUE(store.Write(b.batch_).ok());
   const auto id = model::TraceId::FromHighLow(1, 2);
   auto exact = LoadAssembledTrace(store, id, {.max_spans_per_trace = 3});

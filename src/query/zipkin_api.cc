@@ -360,6 +360,10 @@ HttpResponse ZipkinApi::Traces(const HttpRequest& req) {
   if (!found.ok()) return FromStatus(found.status());
   std::vector<model::TraceId> ids;
   for (const auto& t : found->traces) ids.push_back(t.trace_id);
+  return TracesResponse(ids);
+}
+
+HttpResponse ZipkinApi::TracesResponse(const std::vector<model::TraceId>& ids) {
   std::string body;
   JsonWriter w(&body);
   w.BeginArray();
@@ -399,13 +403,7 @@ HttpResponse ZipkinApi::TraceMany(const HttpRequest& req) {
     if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
     if (ids.size() > kMaxLimit) return TextError(400, "traceIds: at most 1500 ids per request");
   }
-  std::string body;
-  JsonWriter w(&body);
-  w.BeginArray();
-  (void)LoadAssembledTraces(store_, ids, ZipkinAssembly(), options_.max_spans_per_search, options_.timeout_ms,
-                            [&](const AssembledTrace& t) { AppendZipkinTrace(t, w); });
-  w.EndArray();
-  return HttpResponse::Json(200, std::move(body));
+  return TracesResponse(ids);
 }
 
 HttpResponse ZipkinApi::Dependencies(const HttpRequest& req) {

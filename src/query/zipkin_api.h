@@ -47,7 +47,7 @@
 #include <functional>
 
 #include "common/http_types.h"
-#include "query/json_writer.h"
+#include "common/json_writer.h"
 #include "query/query_api_options.h"
 #include "query/trace_assembly.h"
 #include "storage/span_store.h"
@@ -78,6 +78,9 @@ class ZipkinApi final : public HttpHandler {
   // Calls fn for every recent span (bounded by the options).
   Status ScanRecent(const std::function<void(const model::SpanBatch&, const model::Span&)>& fn);
   AssemblyOptions ZipkinAssembly() const;
+  // 200 with a JSON array holding the assembled traces of `ids` (those
+  // found), bounded by the search span and time budgets.
+  HttpResponse TracesResponse(const std::vector<model::TraceId>& ids);
 
   storage::SpanStore& store_;
   std::function<uint64_t()> now_ns_;

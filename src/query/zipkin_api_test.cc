@@ -2,26 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include "query/testing/http_request.h"
 #include "query/testing/json_test_helpers.h"
-#include "query/testing/memory_span_store.h"
 #include "query/testing/sample_trace.h"
+#include "storage/testing/memory_span_store.h"
 
 namespace tracery::query {
 namespace {
 
+using testing::Get;
 using testing::ParsedJson;
 using testing::Str;
 
 constexpr uint64_t kNowNs = testing::kSampleBaseNs + 60'000'000'000ULL;
 const std::string kNowMs = std::to_string(kNowNs / 1'000'000);
-
-HttpRequest Get(std::string path, std::vector<std::pair<std::string, std::string>> query = {}) {
-  HttpRequest r;
-  r.method = "GET";
-  r.path = std::move(path);
-  r.query = std::move(query);
-  return r;
-}
 
 class ZipkinApiTest : public ::testing::Test {
  protected:
@@ -35,7 +29,7 @@ class ZipkinApiTest : public ::testing::Test {
     return r->body;
   }
 
-  testing::MemorySpanStore store_;
+  storage::testing::MemorySpanStore store_;
   ZipkinApi api_;
 };
 
@@ -180,7 +174,7 @@ TEST_F(ZipkinApiTest, DependenciesAndAutocomplete) {
 }
 
 TEST(ZipkinApiBoundsTest, AutocompleteReadsOnlyTheConfiguredWindow) {
-  testing::MemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   ASSERT_TRUE(store.Write(testing::SampleTrace()).ok());
   QueryApiOptions o;
   o.recent_scan_window_ns = 1'000'000'000;  // the sample is a minute old

@@ -20,38 +20,22 @@ void TraceIndex::Build(const model::SpanBatch& trace) {
     start_ns_ = 0;
     return;
   }
-  std::unordered_map<uint64_t, uint32_t> by_id;
-  by_id.reserve(n * 2);
+  links_.Build(trace);
   for (uint32_t i = 0; i < n; ++i) {
-    const model::Span& s = trace.spans[i];
-    if (!by_id.emplace(s.span_id.value, i).second) continue;  // duplicate
+    if (!links_.live(i)) continue;
     live_[i] = 1;
-    start_ns_ = std::min(start_ns_, s.start_time_unix_nano);
-    end_ns_ = std::max(end_ns_, s.end_time_unix_nano);
+    parent_[i] = links_.parent(i);
+    start_ns_ = std::min(start_ns_, trace.spans[i].start_time_unix_nano);
+    end_ns_ = std::max(end_ns_, trace.spans[i].end_time_unix_nano);
   }
-  // Children lists as a compact adjacency (first child / next sibling).
-  std::vector<uint32_t> first_child(n, kNone), next_sibling(n, kNone);
-  std::vector<uint32_t> roots;
-  for (uint32_t i = n; i-- > 0;) {
-    if (!live_[i]) continue;
-    const model::Span& s = trace.spans[i];
-    auto it = s.parent_span_id.IsZero() ? by_id.end() : by_id.find(s.parent_span_id.value);
-    if (it == by_id.end() || it->second == i) {
-      roots.push_back(i);
-      continue;
-    }
-    parent_[i] = it->second;
-    next_sibling[i] = first_child[it->second];
-    first_child[it->second] = i;
-  }
-  std::reverse(roots.begin(), roots.end());
+  const std::vector<uint32_t>& roots = links_.roots();
   std::vector<uint8_t> seen(n, 0);
   for (uint32_t r : roots) {
     order_.push_back(r);
     seen[r] = 1;
   }
   for (size_t k = 0; k < order_.size(); ++k) {
-    for (uint32_t c = first_child[order_[k]]; c != kNone; c = next_sibling[c]) {
+    for (uint32_t c = links_.first_child(order_[k]); c != kNone; c = links_.next_sibling(c)) {
       if (seen[c]) continue;
       seen[c] = 1;
       order_.push_back(c);

@@ -7,14 +7,16 @@
 #include <vector>
 
 #include "model/span.h"
+#include "model/span_parent_index.h"
 #include "traceql/ast.h"
 
 namespace tracery::traceql {
 
-// The parent/child structure of one trace. Duplicate spans (same span id,
-// as a store may return) are kept once; a span whose parent is not in the
-// trace counts as a root. Cycles (corrupt parent ids) never loop: spans on
-// a cycle have no ancestors.
+// The parent/child structure of one trace, on model::SpanParentIndex:
+// duplicate spans (same span id, as a store may return) are kept once (the
+// first copy); a span whose parent is not in the trace counts as a root.
+// Cycles (corrupt parent ids) never loop: spans unreachable from a root (on
+// a cycle or below one) have no ancestors.
 class TraceIndex {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -37,6 +39,7 @@ class TraceIndex {
 
  private:
   const model::SpanBatch* trace_ = nullptr;
+  model::SpanParentIndex links_;
   std::vector<uint32_t> parent_;
   std::vector<uint8_t> live_;
   std::vector<uint32_t> order_;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "traceql/parser.h"
-#include "traceql/testing/in_memory_span_store.h"
+#include "storage/testing/memory_span_store.h"
 
 namespace tracery::traceql {
 namespace {
@@ -109,7 +109,7 @@ void Fill(storage::SpanStore& store, int n) {
 }
 
 TEST(TraceQLSearch, PushdownNarrowsCandidatesAndResultsAreExact) {
-  testing::InMemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   Fill(store, 30);
   auto q = ParseTraceQL(R"({ resource.service.name = "svc-0" } >> { status = error && .shard = "0" })");
   ASSERT_TRUE(q.ok());
@@ -125,7 +125,7 @@ TEST(TraceQLSearch, PushdownNarrowsCandidatesAndResultsAreExact) {
 }
 
 TEST(TraceQLSearch, OrIsEvaluatedOnEveryCandidate) {
-  testing::InMemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   Fill(store, 30);
   auto q = ParseTraceQL(R"({ name = "GET /3" } || { name = "GET /4" })");
   ASSERT_TRUE(q.ok());
@@ -137,7 +137,7 @@ TEST(TraceQLSearch, OrIsEvaluatedOnEveryCandidate) {
 }
 
 TEST(TraceQLSearch, BoundsInspectedTracesAcrossPages) {
-  testing::InMemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   Fill(store, 30);
   auto q = ParseTraceQL(R"({ name = "nothing matches" || name = "at all" })");
   ASSERT_TRUE(q.ok());
@@ -152,7 +152,7 @@ TEST(TraceQLSearch, BoundsInspectedTracesAcrossPages) {
 }
 
 TEST(TraceQLSearch, LimitTimeWindowAndTraceDurationBounds) {
-  testing::InMemorySpanStore store;
+  storage::testing::MemorySpanStore store;
   Fill(store, 30);
   auto q = ParseTraceQL("{ }");
   ASSERT_TRUE(q.ok());

@@ -3,13 +3,13 @@
 #include <charconv>
 #include <ctime>
 
-#include "common/json_escape.h"
-#include "opentelemetry/proto/trace/v1/trace.pb.h"
+#include "common/json_writer.h"
+#include "ingest/otlp_protobuf.h"
+#include "query/otlp_json_encoder.h"
 #include "traceql/evaluator.h"
 #include "traceql/lexer.h"
 #include "traceql/parser.h"
 #include "traceql/planner.h"
-#include "traceql/tempo_otlp_json.h"
 
 namespace tracery::traceql {
 namespace {
@@ -27,10 +27,12 @@ HttpResponse Text(int status, std::string body) {
 
 HttpResponse FromStatus(const Status& st) { return Text(st.HttpStatus(), st.message() + "\n"); }
 
-void AppendString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  AppendJsonEscaped(out, s);
-  out->push_back('"');
+void AppendString(std::string_view s, std::string* out) { AppendJsonString(out, s); }
+
+// An OTLP JSON AnyValue object ({"stringValue":"x"}, {"intValue":"5"}, ...).
+void AppendAnyValueJson(const model::AnyValue& v, std::string* out) {
+  JsonWriter w(out);
+  query::AppendOtlpAnyValue(v, w);
 }
 
 uint64_t NowUnixNanos() {
@@ -293,9 +295,9 @@ HttpResponse TempoApiHandler::TraceById(const std::string& hex, bool v2, bool pr
     return FromStatus(trace.status());
   }
   if (protobuf) {
-    opentelemetry::proto::trace::v1::TracesData data;
-    ToOtlpTracesData(*trace, &data);
-    std::string bytes = data.SerializeAsString();
+    // An ExportTraceServiceRequest has the same field 1 (resource spans) as
+    // TracesData, so its bytes are a TracesData.
+    std::string bytes = ingest::EncodeOtlpProtobuf(*trace);
     HttpResponse r;
     r.content_type = "application/protobuf";
     if (v2) {
@@ -309,9 +311,11 @@ HttpResponse TempoApiHandler::TraceById(const std::string& hex, bool v2, bool pr
     }
     return r;
   }
-  std::string out = "{\"trace\":{";
-  AppendOtlpResourceSpansJson(*trace, &out);
-  out += "}}";
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("trace").BeginObject().Key("resourceSpans").BeginArray();
+  query::AppendOtlpResourceSpans(*trace, w);
+  w.EndArray().EndObject().EndObject();
   return HttpResponse::Json(200, std::move(out));
 }
 

@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
-#include "traceql/testing/in_memory_span_store.h"
+#include "storage/testing/memory_span_store.h"
 
 namespace tracery::traceql {
 namespace {
@@ -92,7 +92,7 @@ class TempoApiTest : public ::testing::Test {
   }
 
   uint64_t base_ns_ = 0;
-  testing::InMemorySpanStore store_;
+  storage::testing::MemorySpanStore store_;
   TempoApiHandler api_{&store_};
   simdjson::dom::parser parser_;
 };

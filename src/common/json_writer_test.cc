@@ -1,9 +1,9 @@
-#include "query/json_writer.h"
+#include "common/json_writer.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-namespace tracery::query {
+namespace tracery {
 namespace {
 
 TEST(JsonWriterTest, InsertsCommasAndNests) {
@@ -39,4 +39,4 @@ TEST(Base64Test, EncodesWithPadding) {
 }
 
 }  // namespace
-}  // namespace tracery::query
+}  // namespace tracery

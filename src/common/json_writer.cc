@@ -1,9 +1,9 @@
-#include "query/json_writer.h"
+#include "common/json_writer.h"
 
 #include <charconv>
 #include <cmath>
 
-namespace tracery::query {
+namespace tracery {
 
 namespace {
 
@@ -31,8 +31,13 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 }  // namespace
 
 void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
+  AppendJsonEscaped(out, s);
+  out->push_back('"');
+}
+
+void AppendJsonEscaped(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -74,7 +79,6 @@ void AppendJsonString(std::string* out, std::string_view s) {
       i += len;
     }
   }
-  out->push_back('"');
 }
 
 std::string Base64Encode(std::string_view raw) {
@@ -163,8 +167,11 @@ JsonWriter& JsonWriter::Uint(uint64_t v) {
   return *this;
 }
 JsonWriter& JsonWriter::Double(double v) {
-  if (std::isnan(v)) return String("NaN");
-  if (std::isinf(v)) return String(v > 0 ? "Infinity" : "-Infinity");
+  if (!std::isfinite(v)) {
+    if (non_finite_ == NonFiniteDoubles::kAsZero) return Int(0);
+    if (std::isnan(v)) return String("NaN");
+    return String(v > 0 ? "Infinity" : "-Infinity");
+  }
   BeforeValue();
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
@@ -187,4 +194,4 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
   return *this;
 }
 
-}  // namespace tracery::query
+}  // namespace tracery
