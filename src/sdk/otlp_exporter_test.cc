@@ -2,6 +2,7 @@
 // throttles, fails, disappears and comes back; a generated gRPC TraceService.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <thread>
@@ -55,6 +56,7 @@ TEST(OtlpHttpExporterTest, PostsGzippedProtobufToV1Traces) {
   server.Start();
   auto o = FastOptions({server.url()});
   o.exporter.headers = {{"x-api-key", "secret"}};
+  o.exporter.gzip = true;
   auto provider = Provider(o);
   for (int i = 0; i < 10; ++i) provider->GetTracer("t").StartSpan("s");
   ASSERT_TRUE(provider->ForceFlush());
@@ -62,6 +64,43 @@ TEST(OtlpHttpExporterTest, PostsGzippedProtobufToV1Traces) {
   EXPECT_EQ(content_type, "application/x-protobuf");
   EXPECT_EQ(encoding, "gzip");
   EXPECT_EQ(SpansIn(server.accepted()), 10u);
+}
+
+TEST(OtlpHttpExporterTest, UncompressedByDefaultAsTheOtelSpecSays) {
+  std::string encoding = "unset";
+  TestHttpServer server([&](const auto& req) {
+    encoding = std::string(req[testing::http::field::content_encoding]);
+    return Answer{200};
+  });
+  server.Start();
+  auto provider = Provider(FastOptions({server.url()}));
+  for (int i = 0; i < 3; ++i) provider->GetTracer("t").StartSpan("s");
+  ASSERT_TRUE(provider->ForceFlush());
+  EXPECT_EQ(encoding, "");
+  EXPECT_EQ(SpansIn(server.accepted()), 3u);
+}
+
+TEST(GzipCompressorTest, ReusedCompressorGivesValidGzipEveryTime) {
+  internal::GzipCompressor gz;
+  std::string out;
+  for (int i = 0; i < 3; ++i) {
+    std::string input(1000 + i * 5000, static_cast<char>('a' + i));
+    ASSERT_TRUE(gz.Compress(input, &out).ok());
+    ASSERT_GE(out.size(), 18u);
+    EXPECT_EQ(static_cast<unsigned char>(out[0]), 0x1f);  // gzip magic
+    EXPECT_EQ(static_cast<unsigned char>(out[1]), 0x8b);
+    z_stream zs{};
+    ASSERT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+    std::string back(input.size() + 16, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_in = static_cast<uInt>(out.size());
+    zs.next_out = reinterpret_cast<Bytef*>(back.data());
+    zs.avail_out = static_cast<uInt>(back.size());
+    EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
+    back.resize(zs.total_out);
+    inflateEnd(&zs);
+    EXPECT_EQ(back, input);
+  }
 }
 
 TEST(OtlpHttpExporterTest, Honours503RetryAfterAnd429) {
