@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "http_client.h"
 #include "otlp_exporters.h"
 #include "test_collector.h"
 #include "tracery/sdk.h"
@@ -78,6 +79,48 @@ TEST(OtlpHttpExporterTest, UncompressedByDefaultAsTheOtelSpecSays) {
   ASSERT_TRUE(provider->ForceFlush());
   EXPECT_EQ(encoding, "");
   EXPECT_EQ(SpansIn(server.accepted()), 3u);
+}
+
+TEST(OtlpHttpExporterTest, KeepsOneConnectionAcrossBatches) {
+  TestHttpServer server([&](const auto&) { return Answer{200}; });
+  server.set_keep_alive(true);
+  server.Start();
+  auto provider = Provider(FastOptions({server.url()}));
+  for (int batch = 0; batch < 3; ++batch) {
+    provider->GetTracer("t").StartSpan("s");
+    ASSERT_TRUE(provider->ForceFlush());
+  }
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(provider->Stats().spans_exported, 3u);
+  EXPECT_EQ(provider->Stats().export_failures, 0u);
+}
+
+// Regression: a kept-alive connection the collector closed while idle must
+// not lose the next batch or count it as a failure.
+TEST(OtlpHttpExporterTest, ConnectionClosedByCollectorBetweenBatchesIsReopened) {
+  TestHttpServer server([&](const auto&) { return Answer{200}; });  // closes after each answer
+  server.Start();
+  auto provider = Provider(FastOptions({server.url()}));
+  for (int batch = 0; batch < 3; ++batch) {
+    provider->GetTracer("t").StartSpan("s");
+    ASSERT_TRUE(provider->ForceFlush());
+  }
+  EXPECT_EQ(SpansIn(server.accepted()), 3u);
+  EXPECT_EQ(provider->Stats().spans_exported, 3u);
+  EXPECT_EQ(provider->Stats().export_failures, 0u);
+  // Underneath, each request after the first found its kept connection
+  // closed and succeeded at once on a fresh one (no exporter-level retry).
+  auto url = internal::ParseHttpUrl(server.url() + "/v1/traces");
+  ASSERT_TRUE(url.ok());
+  internal::HttpConnection connection;
+  const int connections_before = server.connections();
+  for (int i = 0; i < 3; ++i) {
+    auto answer = connection.RoundTrip(*url, "POST", {}, "x", std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    ASSERT_TRUE(answer.ok()) << answer.status().message();
+    EXPECT_EQ(answer->status, 200);
+  }
+  EXPECT_EQ(server.connections() - connections_before, 3);
 }
 
 TEST(GzipCompressorTest, ReusedCompressorGivesValidGzipEveryTime) {

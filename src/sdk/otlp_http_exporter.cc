@@ -93,7 +93,7 @@ class OtlpHttpExporter final : public SpanExporter {
       if (now >= deadline) break;
       auto attempt_deadline = std::min(deadline, now + std::chrono::milliseconds(options_.per_attempt_timeout_ms));
       const HttpUrl& url = urls_[current_];
-      auto answer = HttpRoundTrip(url, "POST", headers_, body, attempt_deadline);
+      auto answer = connection_.RoundTrip(url, "POST", headers_, body, attempt_deadline);
       std::optional<std::chrono::milliseconds> server_wait;
       bool fail_over = false;
       if (!answer.ok()) {
@@ -130,6 +130,7 @@ class OtlpHttpExporter final : public SpanExporter {
   std::vector<HttpUrl> urls_;
   std::vector<std::pair<std::string, std::string>> headers_;
   size_t current_ = 0;  // exporter thread only
+  HttpConnection connection_;  // exporter thread only; kept alive between batches
   GzipCompressor gzip_;     // exporter thread only
   std::string compressed_;  // exporter thread only; reused
 };
