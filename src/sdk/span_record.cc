@@ -1,26 +1,40 @@
 #include "span_record.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <new>
 #include <random>
 
 #include "id_generator.h"
+#include "tsc_clock.h"
 
 namespace tracery::internal {
 
+namespace {
+uint64_t SplitMix64(uint64_t& x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  uint64_t z = x;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
 void SeedRng(RngState& state) {
-  std::random_device rd;
-  uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
-                  reinterpret_cast<uintptr_t>(&state);  // distinct per thread even with a weak random_device
-  for (uint64_t& s : state.s) {
-    // splitmix64
-    seed += 0x9E3779B97F4A7C15ULL;
-    uint64_t z = seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    s = z ^ (z >> 31);
-  }
+  // std::random_device is asked once per process, not once per thread: on
+  // some machines (VMs where RDRAND traps) one call costs ~30 us, and
+  // applications that start a thread per request (std::async) paid that for
+  // every request. Each thread's seed is the process seed advanced by a
+  // distinct counter value, then spread by splitmix64, so threads get
+  // distinct, well-mixed streams.
+  static const uint64_t process_seed = [] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(SystemRealtimeNs());
+  }();
+  static std::atomic<uint64_t> threads_seeded{0};
+  uint64_t x = process_seed ^ (threads_seeded.fetch_add(1, std::memory_order_relaxed) * 0xD1B54A32D192ED03ULL);
+  for (uint64_t& s : state.s) s = SplitMix64(x);
   state.seeded = true;
 }
 
