@@ -19,6 +19,7 @@ BatchSpanProcessor::BatchSpanProcessor(const sdk::BatchOptions& options, std::un
   options_.max_export_batch_size =
       std::clamp<uint32_t>(options_.max_export_batch_size, 1, static_cast<uint32_t>(queue_.capacity()));
   batch_.reserve(options_.max_export_batch_size);
+  next_wake_position_.store(options_.max_export_batch_size - 1, std::memory_order_relaxed);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -30,13 +31,17 @@ void BatchSpanProcessor::OnEnd(SpanRecord* record) {
     ReleaseSpanRecord(record);
     return;
   }
-  if (!queue_.TryPush(record)) [[unlikely]] {
+  size_t position;
+  if (!queue_.TryPush(record, &position)) [[unlikely]] {
     dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
     ReleaseSpanRecord(record);
     return;
   }
-  // Wake the exporter once per full batch rather than per span.
-  if (queue_.ApproxSize() == options_.max_export_batch_size) [[unlikely]] {
+  // Wake the exporter once per batch's worth of pushes rather than per span.
+  // Judged from the push position, not the queue's size: reading the
+  // consumer's position would cost a cache miss per span.
+  if (position >= next_wake_position_.load(std::memory_order_relaxed)) [[unlikely]] {
+    next_wake_position_.store(position + options_.max_export_batch_size, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(mu_);
     wake_cv_.notify_one();
   }

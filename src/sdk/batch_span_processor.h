@@ -2,7 +2,7 @@
 // them as OTLP and exports them in batches.
 //
 // Application side (OnEnd): one lock-free queue push; no allocation, no
-// lock (except a brief one to wake the exporter once per full batch).
+// lock (except a brief one to wake the exporter once per batch of spans).
 // Background side: drains up to max_export_batch_size records, encodes them
 // with the hand-written OTLP encoder, calls the exporter, recycles records.
 #pragma once
@@ -53,8 +53,13 @@ class BatchSpanProcessor {
   uint64_t flush_requested_ = 0;     // GUARDED_BY(mu_)
   uint64_t flush_completed_ = 0;     // GUARDED_BY(mu_)
   bool stop_ = false;                // GUARDED_BY(mu_)
-  std::atomic<bool> shut_down_{false};
-  std::atomic<int64_t> shutdown_deadline_ns_{INT64_MAX};  // steady clock; caps export deadlines
+  // Read by every OnEnd, hardly ever written: a cache line of their own so
+  // the exporter thread's writes nearby do not evict them.
+  alignas(64) std::atomic<bool> shut_down_{false};
+  // The push position at which OnEnd next wakes the exporter (written once
+  // per batch).
+  std::atomic<size_t> next_wake_position_{0};
+  alignas(64) std::atomic<int64_t> shutdown_deadline_ns_{INT64_MAX};  // steady clock; caps export deadlines
 
   std::atomic<uint64_t> spans_exported_{0};
   std::atomic<uint64_t> dropped_queue_full_{0};

@@ -135,6 +135,7 @@ TEST(SdkConfigTest, ReadsStandardEnvironmentVariables) {
   EXPECT_EQ(o.propagators, (std::vector<std::string>{"tracecontext", "b3multi"}));
   EXPECT_EQ(o.batch.schedule_delay_ms, 100u);
   EXPECT_EQ(o.batch.max_queue_size, 2048u);  // bad value: default kept, warned
+  EXPECT_FALSE(o.exporter.gzip);  // OTEL_EXPORTER_OTLP_COMPRESSION unset: none, as the OTel spec
   EXPECT_EQ(o.warnings.size(), 2u);          // 'broken' member and the bad queue size
   auto sampler = sdk::MakeSampler(o.sampler, "cart");
   EXPECT_NE(sampler->Description().find("TraceIdRatioBased"), std::string::npos);

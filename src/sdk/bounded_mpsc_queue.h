@@ -27,8 +27,9 @@ class BoundedMpscQueue {
 
   size_t capacity() const { return mask_ + 1; }
 
-  // Thread-safe. false when full.
-  bool TryPush(T* item) {
+  // Thread-safe. false when full. On success *position (when given) is the
+  // item's sequence number: 0 for the first item ever pushed, then 1, 2, ...
+  bool TryPush(T* item, size_t* position = nullptr) {
     size_t pos = enqueue_pos_.load(std::memory_order_relaxed);
     for (;;) {
       Cell& cell = cells_[pos & mask_];
@@ -38,6 +39,7 @@ class BoundedMpscQueue {
         if (enqueue_pos_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
           cell.item = item;
           cell.sequence.store(pos + 1, std::memory_order_release);
+          if (position) *position = pos;
           return true;
         }
       } else if (diff < 0) {

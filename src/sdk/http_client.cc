@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <optional>
 
 namespace tracery::internal {
 
@@ -44,70 +45,115 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   return out;
 }
 
-Result<HttpAnswer> HttpRoundTrip(const HttpUrl& url, std::string_view method,
-                                 const std::vector<std::pair<std::string, std::string>>& headers,
-                                 std::string_view body, std::chrono::steady_clock::time_point deadline) {
-  try {
-    boost::asio::io_context ioc;
-    tcp::resolver resolver(ioc);
-    beast::tcp_stream stream(ioc);
-    auto remaining = deadline - std::chrono::steady_clock::now();
-    if (remaining <= std::chrono::steady_clock::duration::zero()) {
-      return Status::DeadlineExceeded("export deadline passed before connecting to " + url.host);
-    }
-    beast::error_code ec;
-    auto results = resolver.resolve(url.host, url.port, ec);
-    if (ec) return Status::Unavailable("cannot resolve " + url.host + ": " + ec.message());
-    stream.expires_at(deadline);
+struct HttpConnection::State {
+  boost::asio::io_context ioc;
+  std::optional<beast::tcp_stream> stream;  // open connection, if any
+  std::string host, port;                   // what `stream` is connected to
+  beast::flat_buffer read_buffer;
 
+  void Close() {
+    if (stream) {
+      beast::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream->socket().close(ignored);
+      stream.reset();
+    }
+    read_buffer.clear();
+  }
+  // Runs queued handlers to completion.
+  void Run() {
+    ioc.restart();
+    ioc.run();
+  }
+};
+
+HttpConnection::HttpConnection() : state_(std::make_unique<State>()) {}
+HttpConnection::~HttpConnection() { state_->Close(); }
+
+Result<HttpAnswer> HttpConnection::RoundTrip(const HttpUrl& url, std::string_view method,
+                                             const std::vector<std::pair<std::string, std::string>>& headers,
+                                             std::string_view body, std::chrono::steady_clock::time_point deadline) {
+  State& s = *state_;
+  try {
     http::request<http::string_body> req;
     req.method(http::string_to_verb(beast::string_view(method.data(), method.size())));
     req.target(url.path);
     req.version(11);
     req.set(http::field::host, url.host + ":" + url.port);
-    req.set(http::field::connection, "close");
+    req.keep_alive(true);
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body().assign(body.data(), body.size());
     req.prepare_payload();
 
-    HttpAnswer answer;
-    bool done = false;
-    stream.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) {
-      if (e) {
-        ec = e;
-        return;
+    for (int attempt = 0;; ++attempt) {
+      if (deadline <= std::chrono::steady_clock::now()) {
+        s.Close();
+        return Status::DeadlineExceeded("export deadline passed before sending to " + url.host);
       }
-      http::async_write(stream, req, [&](beast::error_code e2, size_t) {
-        if (e2) {
-          ec = e2;
+      const bool reused = s.stream && s.host == url.host && s.port == url.port;
+      beast::error_code ec;
+      if (!reused) {
+        s.Close();
+        tcp::resolver resolver(s.ioc);
+        auto results = resolver.resolve(url.host, url.port, ec);
+        if (ec) return Status::Unavailable("cannot resolve " + url.host + ": " + ec.message());
+        s.stream.emplace(s.ioc);
+        s.host = url.host;
+        s.port = url.port;
+        s.stream->expires_at(deadline);
+        s.stream->async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+        s.Run();
+        if (ec) {
+          s.Close();
+          return Status::Unavailable("http://" + url.host + ":" + url.port + url.path + ": " + ec.message());
+        }
+      }
+      s.stream->expires_at(deadline);
+      HttpAnswer answer;
+      bool done = false;
+      http::response<http::string_body> res;
+      http::async_write(*s.stream, req, [&](beast::error_code e, size_t) {
+        if (e) {
+          ec = e;
           return;
         }
-        auto buffer = std::make_shared<beast::flat_buffer>();
-        auto res = std::make_shared<http::response<http::string_body>>();
-        http::async_read(stream, *buffer, *res, [&, buffer, res](beast::error_code e3, size_t) {
-          if (e3) {
-            ec = e3;
+        http::async_read(*s.stream, s.read_buffer, res, [&](beast::error_code e2, size_t) {
+          if (e2) {
+            ec = e2;
             return;
           }
-          answer.status = static_cast<int>(res->result_int());
-          answer.body = std::move(res->body());
-          auto it = res->find(http::field::retry_after);
-          if (it != res->end()) answer.retry_after = std::string(it->value());
           done = true;
         });
       });
-    });
-    ioc.run();
-    if (!done) {
-      return Status::Unavailable("http://" + url.host + ":" + url.port + url.path + ": " +
-                                 (ec ? ec.message() : std::string("no answer")));
+      s.Run();
+      if (done) {
+        answer.status = static_cast<int>(res.result_int());
+        answer.body = std::move(res.body());
+        auto it = res.find(http::field::retry_after);
+        if (it != res.end()) answer.retry_after = std::string(it->value());
+        if (!res.keep_alive()) s.Close();
+        return answer;
+      }
+      s.Close();
+      // A kept-alive connection the server has since closed fails on first
+      // use: try once more on a fresh one. A fresh connection's failure is
+      // the answer.
+      if (!reused || attempt > 0 || ec == beast::error::timeout) {
+        return Status::Unavailable("http://" + url.host + ":" + url.port + url.path + ": " +
+                                   (ec ? ec.message() : std::string("no answer")));
+      }
     }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    return answer;
   } catch (const std::exception& e) {
+    s.Close();
     return Status::Unavailable(std::string("http request failed: ") + e.what());
   }
+}
+
+Result<HttpAnswer> HttpRoundTrip(const HttpUrl& url, std::string_view method,
+                                 const std::vector<std::pair<std::string, std::string>>& headers,
+                                 std::string_view body, std::chrono::steady_clock::time_point deadline) {
+  HttpConnection connection;
+  return connection.RoundTrip(url, method, headers, body, deadline);
 }
 
 }  // namespace tracery::internal

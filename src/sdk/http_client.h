@@ -1,9 +1,10 @@
 // A minimal blocking HTTP/1.1 client (Boost.Beast) for the exporter and the
-// remote sampler: one request per connection, a hard deadline, errors as
-// Status. Plain http:// only (no TLS).
+// remote sampler: a hard deadline per request, errors as Status. Plain
+// http:// only (no TLS).
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,5 +35,30 @@ struct HttpAnswer {
 Result<HttpAnswer> HttpRoundTrip(const HttpUrl& url, std::string_view method,
                                  const std::vector<std::pair<std::string, std::string>>& headers,
                                  std::string_view body, std::chrono::steady_clock::time_point deadline);
+
+// A kept-alive connection, reused across requests to the same host:port
+// (the exporter posts a batch every few seconds; a new TCP connection, an
+// io_context and a name lookup per batch cost more CPU than the request).
+// A request on a reused connection the server has closed meanwhile is
+// retried once on a fresh connection, so the server may see a request twice
+// in that rare case (OTLP spans are deduplicated at query time). A server
+// answering "Connection: close" is honoured.
+// Not thread-safe: one per thread (the exporter's).
+class HttpConnection {
+ public:
+  HttpConnection();
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+  // As HttpRoundTrip, over the kept connection when it goes to `url`'s
+  // host and port (any other url closes it and connects afresh).
+  Result<HttpAnswer> RoundTrip(const HttpUrl& url, std::string_view method,
+                               const std::vector<std::pair<std::string, std::string>>& headers,
+                               std::string_view body, std::chrono::steady_clock::time_point deadline);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace tracery::internal

@@ -2,11 +2,13 @@
 // throttles, fails, disappears and comes back; a generated gRPC TraceService.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <thread>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "http_client.h"
 #include "otlp_exporters.h"
 #include "test_collector.h"
 #include "tracery/sdk.h"
@@ -55,6 +57,7 @@ TEST(OtlpHttpExporterTest, PostsGzippedProtobufToV1Traces) {
   server.Start();
   auto o = FastOptions({server.url()});
   o.exporter.headers = {{"x-api-key", "secret"}};
+  o.exporter.gzip = true;
   auto provider = Provider(o);
   for (int i = 0; i < 10; ++i) provider->GetTracer("t").StartSpan("s");
   ASSERT_TRUE(provider->ForceFlush());
@@ -62,6 +65,85 @@ TEST(OtlpHttpExporterTest, PostsGzippedProtobufToV1Traces) {
   EXPECT_EQ(content_type, "application/x-protobuf");
   EXPECT_EQ(encoding, "gzip");
   EXPECT_EQ(SpansIn(server.accepted()), 10u);
+}
+
+TEST(OtlpHttpExporterTest, UncompressedByDefaultAsTheOtelSpecSays) {
+  std::string encoding = "unset";
+  TestHttpServer server([&](const auto& req) {
+    encoding = std::string(req[testing::http::field::content_encoding]);
+    return Answer{200};
+  });
+  server.Start();
+  auto provider = Provider(FastOptions({server.url()}));
+  for (int i = 0; i < 3; ++i) provider->GetTracer("t").StartSpan("s");
+  ASSERT_TRUE(provider->ForceFlush());
+  EXPECT_EQ(encoding, "");
+  EXPECT_EQ(SpansIn(server.accepted()), 3u);
+}
+
+TEST(OtlpHttpExporterTest, KeepsOneConnectionAcrossBatches) {
+  TestHttpServer server([&](const auto&) { return Answer{200}; });
+  server.set_keep_alive(true);
+  server.Start();
+  auto provider = Provider(FastOptions({server.url()}));
+  for (int batch = 0; batch < 3; ++batch) {
+    provider->GetTracer("t").StartSpan("s");
+    ASSERT_TRUE(provider->ForceFlush());
+  }
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(provider->Stats().spans_exported, 3u);
+  EXPECT_EQ(provider->Stats().export_failures, 0u);
+}
+
+// Regression: a kept-alive connection the collector closed while idle must
+// not lose the next batch or count it as a failure.
+TEST(OtlpHttpExporterTest, ConnectionClosedByCollectorBetweenBatchesIsReopened) {
+  TestHttpServer server([&](const auto&) { return Answer{200}; });  // closes after each answer
+  server.Start();
+  auto provider = Provider(FastOptions({server.url()}));
+  for (int batch = 0; batch < 3; ++batch) {
+    provider->GetTracer("t").StartSpan("s");
+    ASSERT_TRUE(provider->ForceFlush());
+  }
+  EXPECT_EQ(SpansIn(server.accepted()), 3u);
+  EXPECT_EQ(provider->Stats().spans_exported, 3u);
+  EXPECT_EQ(provider->Stats().export_failures, 0u);
+  // Underneath, each request after the first found its kept connection
+  // closed and succeeded at once on a fresh one (no exporter-level retry).
+  auto url = internal::ParseHttpUrl(server.url() + "/v1/traces");
+  ASSERT_TRUE(url.ok());
+  internal::HttpConnection connection;
+  const int connections_before = server.connections();
+  for (int i = 0; i < 3; ++i) {
+    auto answer = connection.RoundTrip(*url, "POST", {}, "x", std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    ASSERT_TRUE(answer.ok()) << answer.status().message();
+    EXPECT_EQ(answer->status, 200);
+  }
+  EXPECT_EQ(server.connections() - connections_before, 3);
+}
+
+TEST(GzipCompressorTest, ReusedCompressorGivesValidGzipEveryTime) {
+  internal::GzipCompressor gz;
+  std::string out;
+  for (int i = 0; i < 3; ++i) {
+    std::string input(1000 + i * 5000, static_cast<char>('a' + i));
+    ASSERT_TRUE(gz.Compress(input, &out).ok());
+    ASSERT_GE(out.size(), 18u);
+    EXPECT_EQ(static_cast<unsigned char>(out[0]), 0x1f);  // gzip magic
+    EXPECT_EQ(static_cast<unsigned char>(out[1]), 0x8b);
+    z_stream zs{};
+    ASSERT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+    std::string back(input.size() + 16, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_in = static_cast<uInt>(out.size());
+    zs.next_out = reinterpret_cast<Bytef*>(back.data());
+    zs.avail_out = static_cast<uInt>(back.size());
+    EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
+    back.resize(zs.total_out);
+    inflateEnd(&zs);
+    EXPECT_EQ(back, input);
+  }
 }
 
 TEST(OtlpHttpExporterTest, Honours503RetryAfterAnd429) {

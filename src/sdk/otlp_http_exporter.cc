@@ -10,21 +10,43 @@
 
 namespace tracery::internal {
 
-Result<std::string> GzipCompress(std::string_view data) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return Status::Internal("zlib deflateInit2 failed");
+GzipCompressor::~GzipCompressor() {
+  if (stream_) {
+    auto* zs = static_cast<z_stream*>(stream_);
+    deflateEnd(zs);
+    delete zs;
   }
-  std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&zs, Z_FINISH);
-  deflateEnd(&zs);
+}
+
+Status GzipCompressor::Compress(std::string_view data, std::string* out) {
+  auto* zs = static_cast<z_stream*>(stream_);
+  if (zs == nullptr) {
+    zs = new z_stream{};
+    // windowBits 15 + 16: gzip framing. Level 1: see the header.
+    if (deflateInit2(zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      delete zs;
+      return Status::Internal("zlib deflateInit2 failed (out of memory?)");
+    }
+    stream_ = zs;
+  } else if (deflateReset(zs) != Z_OK) {
+    return Status::Internal("zlib deflateReset failed");
+  }
+  out->resize(deflateBound(zs, static_cast<uLong>(data.size())) + 32);
+  zs->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs->avail_in = static_cast<uInt>(data.size());
+  zs->next_out = reinterpret_cast<Bytef*>(out->data());
+  zs->avail_out = static_cast<uInt>(out->size());
+  int rc = deflate(zs, Z_FINISH);
   if (rc != Z_STREAM_END) return Status::Internal("zlib deflate did not finish");
-  out.resize(zs.total_out);
+  out->resize(zs->total_out);
+  return Status::Ok();
+}
+
+Result<std::string> GzipCompress(std::string_view data) {
+  GzipCompressor compressor;
+  std::string out;
+  Status st = compressor.Compress(data, &out);
+  if (!st.ok()) return st;
   return out;
 }
 
@@ -59,13 +81,11 @@ class OtlpHttpExporter final : public SpanExporter {
   }
 
   Status Export(std::string_view otlp_request, std::chrono::steady_clock::time_point deadline) override {
-    std::string compressed;
     std::string_view body = otlp_request;
     if (options_.gzip) {
-      auto gz = GzipCompress(otlp_request);
-      if (!gz.ok()) return gz.status();
-      compressed = std::move(gz).value();
-      body = compressed;
+      Status st = gzip_.Compress(otlp_request, &compressed_);
+      if (!st.ok()) return st;
+      body = compressed_;
     }
     Status last = Status::Unavailable("no attempt made before the deadline");
     for (uint32_t attempt = 0;; ++attempt) {
@@ -73,7 +93,7 @@ class OtlpHttpExporter final : public SpanExporter {
       if (now >= deadline) break;
       auto attempt_deadline = std::min(deadline, now + std::chrono::milliseconds(options_.per_attempt_timeout_ms));
       const HttpUrl& url = urls_[current_];
-      auto answer = HttpRoundTrip(url, "POST", headers_, body, attempt_deadline);
+      auto answer = connection_.RoundTrip(url, "POST", headers_, body, attempt_deadline);
       std::optional<std::chrono::milliseconds> server_wait;
       bool fail_over = false;
       if (!answer.ok()) {
@@ -110,6 +130,9 @@ class OtlpHttpExporter final : public SpanExporter {
   std::vector<HttpUrl> urls_;
   std::vector<std::pair<std::string, std::string>> headers_;
   size_t current_ = 0;  // exporter thread only
+  HttpConnection connection_;  // exporter thread only; kept alive between batches
+  GzipCompressor gzip_;     // exporter thread only
+  std::string compressed_;  // exporter thread only; reused
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "id_generator.h"
+#include "sampling_plan.h"
 #include "tracery/sampler.h"
 
 namespace tracery {
@@ -56,6 +57,55 @@ TEST(ParentBasedSamplerTest, FollowsParentAndDelegates) {
   EXPECT_EQ(s->ShouldSample(p), SamplingDecision::kDrop);  // local not sampled -> off
   parent.is_remote = true;
   EXPECT_EQ(s->ShouldSample(p), SamplingDecision::kRecordAndSample);  // overridden delegate
+}
+
+// The plan StartSpan uses must decide exactly as the sampler would, for
+// roots and for sampled/unsampled, local/remote parents.
+void ExpectPlanMatchesSampler(Sampler& sampler, bool expect_virtual) {
+  internal::SamplingPlan plan = internal::PlanSampling(sampler);
+  EXPECT_EQ(plan.rule == internal::SamplingPlan::Rule::kVirtual, expect_virtual) << sampler.Description();
+  for (int i = 0; i < 2000; ++i) {
+    TraceId id = internal::NewTraceId();
+    SamplingParams root = Root(id);
+    EXPECT_EQ(plan.Decide(nullptr, root), sampler.ShouldSample(root)) << sampler.Description();
+    for (uint8_t flags : {uint8_t{0}, kTraceFlagSampled}) {
+      for (bool remote : {false, true}) {
+        SpanContext parent{id, {7}, flags, remote, {}};
+        SamplingParams child = Root(id);
+        child.parent = &parent;
+        EXPECT_EQ(plan.Decide(&parent, child), sampler.ShouldSample(child)) << sampler.Description();
+      }
+    }
+  }
+}
+
+TEST(SamplingPlanTest, DecidesLikeTheBuiltInSamplersWithoutVirtualCalls) {
+  ExpectPlanMatchesSampler(*MakeAlwaysOnSampler(), false);
+  ExpectPlanMatchesSampler(*MakeAlwaysOffSampler(), false);
+  ExpectPlanMatchesSampler(*MakeTraceIdRatioSampler(0.3), false);
+  ExpectPlanMatchesSampler(*MakeTraceIdRatioSampler(0), false);
+  ExpectPlanMatchesSampler(*MakeTraceIdRatioSampler(1), false);
+  ExpectPlanMatchesSampler(*MakeParentBasedSampler(MakeAlwaysOnSampler()), false);
+  ExpectPlanMatchesSampler(*MakeParentBasedSampler(MakeAlwaysOffSampler()), false);
+  ExpectPlanMatchesSampler(*MakeParentBasedSampler(MakeTraceIdRatioSampler(0.5)), false);
+}
+
+TEST(SamplingPlanTest, OtherSamplersKeepTheirOwnDecision) {
+  ParentBasedOptions d;
+  d.remote_parent_not_sampled = MakeAlwaysOnSampler();
+  ExpectPlanMatchesSampler(*MakeParentBasedSampler(MakeAlwaysOffSampler(), std::move(d)), true);
+  // A user-written sampler, wrapped in ParentBased with the defaults: roots
+  // ask it, children follow the parent.
+  class NameSampler final : public Sampler {
+   public:
+    SamplingDecision ShouldSample(const SamplingParams& p) override {
+      return p.name == "op" ? SamplingDecision::kRecordOnly : SamplingDecision::kDrop;
+    }
+    std::string Description() const override { return "NameSampler"; }
+  };
+  ExpectPlanMatchesSampler(*MakeParentBasedSampler(std::make_unique<NameSampler>()), true);
+  NameSampler plain;
+  ExpectPlanMatchesSampler(plain, true);
 }
 
 TEST(RateLimitingSamplerTest, AdmitsAboutTheRate) {

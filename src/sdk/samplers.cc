@@ -14,6 +14,7 @@
 #include <simdjson.h>
 
 #include "http_client.h"
+#include "sampling_plan.h"
 #include "tracery/sampler.h"
 
 namespace tracery {
@@ -42,14 +43,11 @@ class TraceIdRatioSampler final : public Sampler {
   }
   SamplingDecision ShouldSample(const SamplingParams& p) override { return Decide(p.trace_id); }
   SamplingDecision Decide(const TraceId& id) const {
-    int64_t low = static_cast<int64_t>(id.low);
-    // |INT64_MIN| is not representable; treat it as the largest magnitude.
-    int64_t magnitude = low == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max()
-                        : low < 0 ? -low
-                                  : low;
     if (ratio_ == 1.0) return SamplingDecision::kRecordAndSample;
-    return magnitude < bound_ ? SamplingDecision::kRecordAndSample : SamplingDecision::kDrop;
+    return internal::SamplingPlan::TraceIdRatioDecision(id.low, bound_);
   }
+  double ratio() const { return ratio_; }
+  int64_t bound() const { return bound_; }
   std::string Description() const override { return "TraceIdRatioBased{" + std::to_string(ratio_) + "}"; }
 
  private:
@@ -60,7 +58,9 @@ class TraceIdRatioSampler final : public Sampler {
 class ParentBasedSampler final : public Sampler {
  public:
   ParentBasedSampler(std::unique_ptr<Sampler> root, ParentBasedOptions d)
-      : root_(std::move(root)),
+      : default_delegates_(!d.remote_parent_sampled && !d.remote_parent_not_sampled && !d.local_parent_sampled &&
+                           !d.local_parent_not_sampled),
+        root_(std::move(root)),
         remote_sampled_(d.remote_parent_sampled ? std::move(d.remote_parent_sampled) : MakeAlwaysOnSampler()),
         remote_not_sampled_(d.remote_parent_not_sampled ? std::move(d.remote_parent_not_sampled)
                                                         : MakeAlwaysOffSampler()),
@@ -76,8 +76,11 @@ class ParentBasedSampler final : public Sampler {
     return (p.parent->IsSampled() ? local_sampled_ : local_not_sampled_)->ShouldSample(p);
   }
   std::string Description() const override { return "ParentBased{root=" + root_->Description() + "}"; }
+  bool default_delegates() const { return default_delegates_; }
+  Sampler& root() const { return *root_; }
 
  private:
+  bool default_delegates_;  // all four delegates are the spec's defaults
   std::unique_ptr<Sampler> root_, remote_sampled_, remote_not_sampled_, local_sampled_, local_not_sampled_;
 };
 
@@ -188,6 +191,40 @@ std::unique_ptr<Sampler> MakeParentBasedSampler(std::unique_ptr<Sampler> root, P
 std::unique_ptr<Sampler> MakeRateLimitingSampler(double traces_per_second) {
   return std::make_unique<RateLimitingSampler>(traces_per_second);
 }
+
+namespace internal {
+namespace {
+// The rule for a sampler that ignores the parent.
+void PlanRule(Sampler& sampler, SamplingPlan& plan) {
+  if (dynamic_cast<AlwaysOnSampler*>(&sampler)) {
+    plan.rule = SamplingPlan::Rule::kAlwaysOn;
+  } else if (dynamic_cast<AlwaysOffSampler*>(&sampler)) {
+    plan.rule = SamplingPlan::Rule::kAlwaysOff;
+  } else if (auto* ratio = dynamic_cast<TraceIdRatioSampler*>(&sampler)) {
+    plan.rule = ratio->ratio() == 1.0 ? SamplingPlan::Rule::kAlwaysOn : SamplingPlan::Rule::kTraceIdRatio;
+    plan.ratio_bound = ratio->bound();
+  } else {
+    plan.rule = SamplingPlan::Rule::kVirtual;
+    plan.virtual_sampler = &sampler;
+  }
+}
+}  // namespace
+
+SamplingPlan PlanSampling(Sampler& sampler) {
+  SamplingPlan plan;
+  auto* parent_based = dynamic_cast<ParentBasedSampler*>(&sampler);
+  if (parent_based && parent_based->default_delegates()) {
+    plan.parent_based_defaults = true;
+    PlanRule(parent_based->root(), plan);
+  } else if (parent_based) {
+    plan.rule = SamplingPlan::Rule::kVirtual;  // custom delegates: let it decide
+    plan.virtual_sampler = &sampler;
+  } else {
+    PlanRule(sampler, plan);
+  }
+  return plan;
+}
+}  // namespace internal
 
 std::unique_ptr<Sampler> ParseSamplingStrategy(std::string_view json, std::string* error) {
   auto fail = [&](std::string message) -> std::unique_ptr<Sampler> {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "otlp_encoder.h"
+#include "otlp_exporters.h"
 #include "span_record.h"
 #include "tracery/propagation.h"
 #include "tracery/sdk.h"
@@ -105,6 +106,63 @@ void BM_TraceparentExtract(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TraceparentExtract);
+
+// A batch of 512 typical spans (6 attributes, one event), as the processor sends them.
+std::vector<tracery::internal::SpanRecord*> TypicalBatch(const tracery::internal::InstrumentationScope* scope) {
+  using namespace tracery::internal;
+  std::vector<SpanRecord*> spans;
+  for (int i = 0; i < 512; ++i) {
+    auto* r = new SpanRecord();
+    r->scope = scope;
+    r->trace_id = {0x5bd66ef5095369c7ULL * (i + 1), 0x9e3779b97f4a7c15ULL * (i + 3)};
+    r->span_id = {0xbf58476d1ce4e5b9ULL * (i + 7)};
+    r->parent_span_id = {0x94d049bb133111ebULL * (i + 11)};
+    r->has_parent = true;
+    r->sampled = true;
+    r->start_unix_ns = 1700000000000000000ull + 1000003ull * i;
+    r->end_unix_ns = r->start_unix_ns + 12345 + 17 * i;
+    r->name_off = r->Store("GET /api/cart");
+    r->name_len = 13;
+    auto add = [&](std::string_view k, tracery::AttributeValue v) { r->SetAttribute(k, v); };
+    add("http.request.method", "GET");
+    add("url.path", "/api/cart/items");
+    add("http.route", "/api/cart/{id}");
+    add("http.response.status_code", 200);
+    add("server.address", "cart.internal");
+    add("cache.hit", true);
+    StoredEvent& e = r->events.emplace_back();
+    e.time_unix_ns = r->start_unix_ns + 10;
+    e.name_off = r->Store("retry");
+    e.name_len = 5;
+    spans.push_back(r);
+  }
+  return spans;
+}
+
+// The exporter thread's gzip cost per span (the OTLP/HTTP exporter
+// compresses each encoded batch when compression is gzip).
+void BM_ExportGzipPerSpan(benchmark::State& state) {
+  using namespace tracery::internal;
+  tracery::sdk::ResourceOptions ro;
+  ro.service_name = "bench";
+  OtlpEncoder encoder(tracery::sdk::DetectResource(ro));
+  InstrumentationScope scope{"bench", "1.0"};
+  std::vector<SpanRecord*> spans = TypicalBatch(&scope);
+  std::string out;
+  encoder.Encode(spans.data(), spans.size(), &out);
+  GzipCompressor gzip;
+  std::string compressed;
+  for (auto _ : state) {
+    if (!gzip.Compress(out, &compressed).ok()) state.SkipWithError("gzip failed");
+    benchmark::DoNotOptimize(compressed.data());
+  }
+  const size_t compressed_bytes = compressed.size();
+  state.counters["ns_per_span"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * spans.size()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["gzip_bytes_per_span"] = static_cast<double>(compressed_bytes) / static_cast<double>(spans.size());
+  for (SpanRecord* r : spans) delete r;
+}
+BENCHMARK(BM_ExportGzipPerSpan);
 
 // Encoding cost per span on the exporter thread (a typical span: 6
 // attributes, one event), batches of 512 as the processor sends them.

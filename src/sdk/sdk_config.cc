@@ -112,7 +112,13 @@ SdkOptions OptionsFromEnv(const EnvLookup& lookup) {
   if (headers.empty()) headers = get("OTEL_EXPORTER_OTLP_HEADERS");
   o.exporter.headers = ParseKeyValueList(headers, "OTEL_EXPORTER_OTLP_HEADERS", &o.warnings);
   std::string compression = Lower(get("OTEL_EXPORTER_OTLP_COMPRESSION"));
-  if (compression == "none") o.exporter.gzip = false;
+  if (compression == "gzip") {
+    o.exporter.gzip = true;
+  } else if (compression == "none" || compression.empty()) {
+    o.exporter.gzip = false;
+  } else {
+    o.warnings.push_back("OTEL_EXPORTER_OTLP_COMPRESSION='" + compression + "' is not gzip or none; sending uncompressed");
+  }
   read_u32("OTEL_EXPORTER_OTLP_TIMEOUT", &o.exporter.per_attempt_timeout_ms);
 
   read_u32("OTEL_BSP_SCHEDULE_DELAY", &o.batch.schedule_delay_ms);

@@ -1,11 +1,13 @@
 // The span hot path: Tracer::StartSpan, Span setters and End, Scope.
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "id_generator.h"
 #include "span_record.h"
 #include "tracer_core.h"
+#include "tsc_clock.h"
 #include "tracery/trace.h"
 
 namespace tracery {
@@ -77,11 +79,7 @@ std::optional<SpanId> SpanId::FromHex(std::string_view hex) {
   return id;
 }
 
-uint64_t NowUnixNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);  // vDSO: no system call
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
+uint64_t NowUnixNs() { return internal::TscClock::Global().NowUnixNs(); }
 
 const Context& CurrentContext() { return tls_current ? *tls_current : kEmptyContext; }
 
@@ -125,7 +123,7 @@ Span Tracer::StartSpan(std::string_view name, const StartSpanOptions& options) c
   sc.span_id = internal::NewSpanId();
   if (parent && !parent->trace_state.empty()) sc.trace_state = parent->trace_state;
   SamplingParams params{parent, sc.trace_id, name, options.kind};
-  SamplingDecision decision = core_->sampler().ShouldSample(params);
+  const SamplingDecision decision = core_->sampling_plan().Decide(parent, params);
   if (decision == SamplingDecision::kDrop) return span;
   sc.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
 
@@ -155,22 +153,7 @@ Span Tracer::StartSpan(std::string_view name, const StartSpanOptions& options) c
 }
 
 void Span::SetAttributeSlow(std::string_view key, const AttributeValue& value) {
-  internal::SpanRecord& r = *record_;
-  // Same key: overwrite (the old bytes stay in the arena until the record is reused).
-  for (internal::StoredAttribute& a : r.attributes) {
-    if (a.key_len == key.size() && std::memcmp(r.arena.data() + a.key_off, key.data(), key.size()) == 0) {
-      r.StoreValue(value, a);
-      return;
-    }
-  }
-  if (r.attributes.size() >= internal::kMaxAttributesPerSpan) {
-    ++r.dropped_attributes;
-    return;
-  }
-  internal::StoredAttribute& a = r.attributes.emplace_back();
-  a.key_off = r.Store(key);
-  a.key_len = static_cast<uint32_t>(key.size());
-  r.StoreValue(value, a);
+  record_->SetAttribute(key, value);
 }
 
 void Span::AddEventSlow(std::string_view name, std::span<const Attribute> attributes, uint64_t time_unix_ns) {
@@ -253,7 +236,14 @@ void Span::UpdateNameSlow(std::string_view name) {
 void Span::EndSlow(uint64_t end_time_unix_ns) {
   internal::SpanRecord* r = record_;
   record_ = nullptr;
-  r->end_unix_ns = end_time_unix_ns ? end_time_unix_ns : NowUnixNs();
+  if (end_time_unix_ns != 0) {
+    r->end_unix_ns = end_time_unix_ns;
+  } else {
+    // A span moved to another thread may read the clock there while that
+    // thread's reading falls back to the system clock (tsc_clock.h): never
+    // let that make a measured span end before it started.
+    r->end_unix_ns = std::max(NowUnixNs(), r->start_unix_ns);
+  }
   if (r->sampled) {
     r->core->processor().OnEnd(r);
   } else {

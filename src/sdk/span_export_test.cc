@@ -209,6 +209,47 @@ TEST_F(SpanExportTest, ScopeNestingAndStatusRules) {
   EXPECT_EQ(requests_[0].resource_spans(0).scope_spans_size(), 2);
 }
 
+// SetAttribute skips the same-key scan when a filter on (key length, last
+// byte) proves the key new; keys that share both must still be told apart,
+// and a repeated key must still overwrite.
+TEST_F(SpanExportTest, RepeatedKeyOverwritesAndLookAlikeKeysStayDistinct) {
+  auto provider = MakeProvider();
+  Tracer t = provider->GetTracer("x");
+  {
+    Span s = t.StartSpan("attrs");
+    s.SetAttribute("ab", 1);
+    s.SetAttribute("cb", 2);  // same length and last byte as "ab"
+    s.SetAttribute("ab", "three");
+    s.SetAttribute("cb", 4);
+    s.SetAttribute("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzb", 5);  // another class, long
+  }
+  ASSERT_TRUE(provider->ForceFlush());
+  auto spans = AllSpans();
+  ASSERT_EQ(spans.size(), 1u);
+  ASSERT_EQ(spans[0].attributes_size(), 3);
+  EXPECT_EQ(spans[0].attributes(0).key(), "ab");
+  EXPECT_EQ(spans[0].attributes(0).value().string_value(), "three");
+  EXPECT_EQ(spans[0].attributes(1).key(), "cb");
+  EXPECT_EQ(spans[0].attributes(1).value().int_value(), 4);
+  EXPECT_EQ(spans[0].attributes(2).value().int_value(), 5);
+}
+
+TEST_F(SpanExportTest, AttributesPastTheLimitAreDroppedAndCountedButOverwritesStillApply) {
+  auto provider = MakeProvider();
+  Tracer t = provider->GetTracer("x");
+  {
+    Span s = t.StartSpan("many");
+    for (int i = 0; i < 130; ++i) s.SetAttribute("k" + std::to_string(i), i);
+    s.SetAttribute("k0", -1);  // existing key at the limit: overwritten, not dropped
+  }
+  ASSERT_TRUE(provider->ForceFlush());
+  auto spans = AllSpans();
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].attributes_size(), 128);
+  EXPECT_EQ(spans[0].dropped_attributes_count(), 2u);
+  EXPECT_EQ(spans[0].attributes(0).value().int_value(), -1);
+}
+
 TEST_F(SpanExportTest, UnsampledSpansCarryContextButAreNotExported) {
   auto provider = MakeProvider(MakeParentBasedSampler(MakeAlwaysOffSampler()));
   Tracer t = provider->GetTracer("x");

@@ -1,50 +1,62 @@
 #include "span_record.h"
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <new>
 #include <random>
 
 #include "id_generator.h"
+#include "tsc_clock.h"
 
 namespace tracery::internal {
 
+namespace {
+uint64_t SplitMix64(uint64_t& x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  uint64_t z = x;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
 void SeedRng(RngState& state) {
-  std::random_device rd;
-  uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
-                  reinterpret_cast<uintptr_t>(&state);  // distinct per thread even with a weak random_device
-  for (uint64_t& s : state.s) {
-    // splitmix64
-    seed += 0x9E3779B97F4A7C15ULL;
-    uint64_t z = seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    s = z ^ (z >> 31);
-  }
+  // std::random_device is asked once per process, not once per thread: on
+  // some machines (VMs where RDRAND traps) one call costs ~30 us, and
+  // applications that start a thread per request (std::async) paid that for
+  // every request. Each thread's seed is the process seed advanced by a
+  // distinct counter value, then spread by splitmix64, so threads get
+  // distinct, well-mixed streams.
+  static const uint64_t process_seed = [] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(SystemRealtimeNs());
+  }();
+  static std::atomic<uint64_t> threads_seeded{0};
+  uint64_t x = process_seed ^ (threads_seeded.fetch_add(1, std::memory_order_relaxed) * 0xD1B54A32D192ED03ULL);
+  for (uint64_t& s : state.s) s = SplitMix64(x);
   state.seeded = true;
 }
 
-void SpanRecord::StoreValue(const AttributeValue& value, StoredAttribute& out) {
+void ByteArena::Grow(size_t extra_bytes) {
+  size_t want = std::max<size_t>(256, static_cast<size_t>(capacity_) * 2);
+  while (want < static_cast<size_t>(size_) + extra_bytes) want *= 2;
+  char* grown = static_cast<char*>(std::realloc(data_, want));
+  if (grown == nullptr) throw std::bad_alloc();  // as std::string would: out of memory is fatal here
+  data_ = grown;
+  capacity_ = static_cast<uint32_t>(want);
+}
+
+void SpanRecord::StoreArrayValue(const AttributeValue& value, StoredAttribute& out) {
   out.type = value.type();
   switch (value.type()) {
-    case AttributeValue::Type::kString:
-      out.data_off = Store(value.string_value());
-      out.data_len = static_cast<uint32_t>(value.string_value().size());
-      break;
-    case AttributeValue::Type::kBool:
-      out.b = value.bool_value();
-      break;
-    case AttributeValue::Type::kInt64:
-      out.i = value.int_value();
-      break;
-    case AttributeValue::Type::kDouble:
-      out.d = value.double_value();
-      break;
     case AttributeValue::Type::kStringArray:
       out.data_off = static_cast<uint32_t>(arena.size());
       out.data_len = static_cast<uint32_t>(value.string_array().size());
       for (std::string_view s : value.string_array()) {
         uint32_t n = static_cast<uint32_t>(s.size());
-        arena.append(reinterpret_cast<const char*>(&n), 4);
-        arena.append(s.data(), s.size());
+        arena.Append(&n, 4);
+        arena.Append(s.data(), s.size());
       }
       break;
     case AttributeValue::Type::kBoolArray:
@@ -55,13 +67,15 @@ void SpanRecord::StoreValue(const AttributeValue& value, StoredAttribute& out) {
     case AttributeValue::Type::kInt64Array:
       out.data_off = static_cast<uint32_t>(arena.size());
       out.data_len = static_cast<uint32_t>(value.int_array().size());
-      arena.append(reinterpret_cast<const char*>(value.int_array().data()), value.int_array().size() * 8);
+      arena.Append(value.int_array().data(), value.int_array().size() * 8);
       break;
     case AttributeValue::Type::kDoubleArray:
       out.data_off = static_cast<uint32_t>(arena.size());
       out.data_len = static_cast<uint32_t>(value.double_array().size());
-      arena.append(reinterpret_cast<const char*>(value.double_array().data()), value.double_array().size() * 8);
+      arena.Append(value.double_array().data(), value.double_array().size() * 8);
       break;
+    default:
+      break;  // scalars and strings: StoreValue handles them inline
   }
 }
 
@@ -70,7 +84,8 @@ void SpanRecord::Reset() {
   // huge span pin a lot of memory in the pool forever.
   constexpr size_t kMaxKeptArenaBytes = 16 * 1024;
   constexpr size_t kMaxKeptItems = 256;
-  if (arena.capacity() > kMaxKeptArenaBytes) std::string().swap(arena); else arena.clear();
+  if (arena.capacity() > kMaxKeptArenaBytes) arena.Release(); else arena.clear();
+  attribute_key_classes = 0;
   if (attributes.capacity() > kMaxKeptItems) std::vector<StoredAttribute>().swap(attributes); else attributes.clear();
   if (sub_attributes.capacity() > kMaxKeptItems) std::vector<StoredAttribute>().swap(sub_attributes); else sub_attributes.clear();
   if (events.capacity() > kMaxKeptItems) std::vector<StoredEvent>().swap(events); else events.clear();
@@ -80,15 +95,17 @@ void SpanRecord::Reset() {
   trace_state_len = 0;
   dropped_attributes = dropped_events = dropped_links = 0;
   has_parent = parent_is_remote = false;
-  next_free = nullptr;
 }
 
 namespace {
 
+// Free records are kept as arrays of pointers, not an intrusive list: a
+// thread refilling its cache copies 32 pointers from a few cache lines
+// instead of chasing 32 next pointers through records last written by the
+// exporter thread on another core (one cache miss each).
 struct GlobalPool {
   std::mutex mu;
-  SpanRecord* head = nullptr;  // GUARDED_BY(mu)
-  size_t count = 0;            // GUARDED_BY(mu)
+  std::vector<SpanRecord*> free;  // GUARDED_BY(mu)
 };
 // Leaked on purpose: threads may return records during static destruction.
 GlobalPool& Global() {
@@ -101,37 +118,26 @@ constexpr uint32_t kMaxLocal = 128;
 
 // Trivial so the hot-path access needs no TLS initialisation guard.
 struct LocalCache {
-  SpanRecord* head;
   uint32_t count;
+  SpanRecord* records[kMaxLocal];
 };
 thread_local LocalCache tls_cache{};
 
-void PushGlobal(SpanRecord* first, SpanRecord* last, size_t n) {
+// REQUIRES: every record has been Reset.
+void PushGlobal(SpanRecord* const* records, size_t n) {
   GlobalPool& g = Global();
   std::lock_guard<std::mutex> lock(g.mu);
-  if (g.count >= kMaxGlobalRecords) {
-    for (SpanRecord* r = first; r;) {
-      SpanRecord* next = r->next_free;
-      delete r;
-      r = next;
-    }
-    return;
-  }
-  last->next_free = g.head;
-  g.head = first;
-  g.count += n;
+  size_t keep = std::min(n, kMaxGlobalRecords - std::min(kMaxGlobalRecords, g.free.size()));
+  g.free.insert(g.free.end(), records, records + keep);
+  for (size_t i = keep; i < n; ++i) delete records[i];
 }
 
 // Hands a dying thread's cache back to the global pool.
 struct LocalCacheReturner {
   bool registered = false;
   ~LocalCacheReturner() {
-    SpanRecord* first = tls_cache.head;
-    if (!first) return;
-    SpanRecord* last = first;
-    while (last->next_free) last = last->next_free;
-    PushGlobal(first, last, tls_cache.count);
-    tls_cache = {};
+    PushGlobal(tls_cache.records, tls_cache.count);
+    tls_cache.count = 0;
   }
 };
 thread_local LocalCacheReturner tls_returner;
@@ -140,54 +146,38 @@ thread_local LocalCacheReturner tls_returner;
 
 SpanRecord* AcquireSpanRecord() {
   LocalCache& c = tls_cache;
-  if (c.head == nullptr) [[unlikely]] {
+  if (c.count == 0) [[unlikely]] {
     tls_returner.registered = true;
     GlobalPool& g = Global();
     {
       std::lock_guard<std::mutex> lock(g.mu);
-      for (uint32_t i = 0; i < kRefill && g.head; ++i) {
-        SpanRecord* r = g.head;
-        g.head = r->next_free;
-        --g.count;
-        r->next_free = c.head;
-        c.head = r;
-        ++c.count;
-      }
+      const uint32_t n = static_cast<uint32_t>(std::min<size_t>(kRefill, g.free.size()));
+      std::copy(g.free.end() - n, g.free.end(), c.records);
+      g.free.resize(g.free.size() - n);
+      c.count = n;
     }
-    if (c.head == nullptr) return new SpanRecord();
+    if (c.count == 0) return new SpanRecord();
   }
-  SpanRecord* r = c.head;
-  c.head = r->next_free;
-  --c.count;
-  r->next_free = nullptr;
-  return r;
+  return c.records[--c.count];
 }
 
 void ReleaseSpanRecord(SpanRecord* record) {
   record->Reset();
   LocalCache& c = tls_cache;
   tls_returner.registered = true;
-  record->next_free = c.head;
-  c.head = record;
-  if (++c.count > kMaxLocal) {
+  if (c.count == kMaxLocal) [[unlikely]] {
     // Give half back so one thread does not hoard records.
-    SpanRecord* first = c.head;
-    SpanRecord* last = first;
-    for (uint32_t i = 1; i < kMaxLocal / 2; ++i) last = last->next_free;
-    c.head = last->next_free;
+    PushGlobal(c.records, kMaxLocal / 2);
+    std::copy(c.records + kMaxLocal / 2, c.records + kMaxLocal, c.records);
     c.count -= kMaxLocal / 2;
-    last->next_free = nullptr;
-    PushGlobal(first, last, kMaxLocal / 2);
   }
+  c.records[c.count++] = record;
 }
 
 void ReleaseSpanRecordsToGlobal(SpanRecord* const* records, size_t count) {
   if (count == 0) return;
-  for (size_t i = 0; i < count; ++i) {
-    records[i]->Reset();
-    records[i]->next_free = i + 1 < count ? records[i + 1] : nullptr;
-  }
-  PushGlobal(records[0], records[count - 1], count);
+  for (size_t i = 0; i < count; ++i) records[i]->Reset();
+  PushGlobal(records, count);
 }
 
 }  // namespace tracery::internal

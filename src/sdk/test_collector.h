@@ -100,6 +100,11 @@ class TestHttpServer {
     return accepted_;
   }
   int requests() const { return requests_.load(); }
+  int connections() const { return connections_.load(); }
+  // Serve many requests per connection (default: answer one, then close
+  // without saying so, as a server whose idle timeout fired would).
+  // REQUIRES: called before Start.
+  void set_keep_alive(bool keep_alive) { keep_alive_ = keep_alive; }
 
  private:
   void Serve() {
@@ -108,10 +113,22 @@ class TestHttpServer {
       boost::system::error_code ec;
       acceptor_->accept(socket, ec);
       if (ec || !running_) return;
+      ++connections_;
       boost::beast::flat_buffer buffer;
+      // keep_alive: serve requests on this connection until the client closes it.
+      do {
+        if (!ServeOne(socket, buffer)) break;
+      } while (keep_alive_ && running_);
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+    }
+  }
+  // Reads and answers one request; false when the connection is done.
+  bool ServeOne(tcp::socket& socket, boost::beast::flat_buffer& buffer) {
+    boost::system::error_code ec;
+    {
       http::request<http::string_body> req;
       http::read(socket, buffer, req, ec);
-      if (ec) continue;
+      if (ec) return false;
       ++requests_;
       Answer a = handler_(req);
       http::response<http::string_body> res{static_cast<http::status>(a.status), 11};
@@ -125,7 +142,7 @@ class TestHttpServer {
         accepted_.push_back(std::move(body));
       }
       http::write(socket, res, ec);
-      socket.shutdown(tcp::socket::shutdown_both, ec);
+      return !ec;
     }
   }
 
@@ -139,6 +156,8 @@ class TestHttpServer {
   std::mutex mu_;
   std::vector<std::string> accepted_;
   std::atomic<int> requests_{0};
+  std::atomic<int> connections_{0};
+  bool keep_alive_ = false;
 };
 
 }  // namespace tracery::testing

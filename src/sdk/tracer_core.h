@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "batch_span_processor.h"
+#include "sampling_plan.h"
 #include "span_record.h"
 #include "tracery/sampler.h"
 #include "tracery/sdk.h"
@@ -25,6 +26,7 @@ class TracerCore {
 
   bool disabled() const { return disabled_; }
   Sampler& sampler() { return *sampler_; }
+  const SamplingPlan& sampling_plan() const { return sampling_plan_; }
   BatchSpanProcessor& processor() { return *processor_; }
   // Interns (name, version); the returned pointer lives as long as the core.
   const InstrumentationScope* GetScope(std::string_view name, std::string_view version);
@@ -32,6 +34,7 @@ class TracerCore {
  private:
   bool disabled_;
   std::unique_ptr<Sampler> sampler_;
+  SamplingPlan sampling_plan_;  // decides for sampler_ without virtual calls where it can
   std::unique_ptr<BatchSpanProcessor> processor_;
   std::mutex scopes_mu_;
   std::deque<InstrumentationScope> scopes_;  // GUARDED_BY(scopes_mu_); deque: stable addresses

@@ -10,6 +10,7 @@ TracerCore::TracerCore(const sdk::SdkOptions& options, std::unique_ptr<SpanExpor
                        std::unique_ptr<Sampler> sampler)
     : disabled_(options.disabled), sampler_(std::move(sampler)) {
   if (!sampler_) sampler_ = sdk::MakeSampler(options.sampler, options.resource.service_name);
+  sampling_plan_ = PlanSampling(*sampler_);
   if (!disabled_) {
     processor_ = std::make_unique<BatchSpanProcessor>(options.batch, std::move(exporter),
                                                       sdk::DetectResource(options.resource));
