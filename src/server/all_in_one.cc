@@ -64,6 +64,12 @@ Result<HttpServerOptions> ListenOptions(const std::string& name, const std::stri
   }
   o.max_body_bytes = c.max_request_bytes;
   o.worker_threads = c.http_workers;
+  if (name == "query" || name == "tempo") {
+    // Queries queue (bounded) rather than fail fast: 1,000 simultaneous
+    // queries are served, not 503'd; their workers yield the CPU to ingest.
+    o.max_inflight_requests = 4096;
+    o.worker_nice = 5;
+  }
   return o;
 }
 

@@ -1,9 +1,14 @@
 #include "server/http_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -101,6 +106,19 @@ struct HttpServer::Impl {
 
 namespace {
 
+// Lowers the calling worker thread's priority once (per-thread nice on Linux).
+void ApplyWorkerNice(int nice) {
+  thread_local bool applied = false;
+  if (nice == 0 || applied) return;
+  applied = true;
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0 && ::setpriority(PRIO_PROCESS, tid, current + nice) != 0) {
+    spdlog::warn("http: could not lower worker thread priority by {}: {}", nice, std::strerror(errno));
+  }
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
@@ -161,6 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     asio::post(server_->workers, [self = shared_from_this(), req = std::move(req), keep_alive, version]() mutable {
+      ApplyWorkerNice(self->server_->options.worker_nice);
       HttpResponse resp = HttpServer::Dispatch(self->server_->handlers, req);
       self->server_->inflight.fetch_sub(1);
       asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), keep_alive, version]() mutable {

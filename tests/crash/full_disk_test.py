@@ -121,10 +121,6 @@ def main():
             if time.time() > deadline:
                 fail(f"ingest did not resume within 30 s of space returning; last answer {status} {body[:200]!r}")
             time.sleep(0.5)
-        if os.environ.get("DISK_DEBUG"):
-            more = [post(server, rng) for _ in range(5)]
-            time.sleep(2)
-            print("DEBUG first", server.trace_span_ids(t[0]), "more", [(m[0], len(server.trace_span_ids(m[2][0]))) for m in more])
         if not set(t[1]) <= server.trace_span_ids(t[0]):
             status, body = server.get("query", f"/api/traces/{t[0]}")
             fail(f"trace {t[0]} acknowledged after space returned is not readable: {status} {body[:300]!r}")
