@@ -43,8 +43,11 @@ LoadShedder::LoadShedder(LoadShedderOptions options, MetricsRegistry* metrics) :
 }
 
 void LoadShedder::RecordStoreWrite(const Status& status, uint64_t latency_ns, uint64_t now_ns) {
-  const bool refused =
-      status.code() == Status::Code::kResourceExhausted || status.code() == Status::Code::kUnavailable;
+  // Only "cannot keep up" is an overload signal. Unavailable (disk full, the
+  // backend down) refuses every write whatever the rate: shedding cannot
+  // help, and a lowered keep fraction would silently drop acknowledged
+  // traces for many seconds after the store recovers.
+  const bool refused = status.code() == Status::Code::kResourceExhausted;
   const bool slow = options_.store_latency_target_ns > 0 && latency_ns > options_.store_latency_target_ns;
   if (refused || slow) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -59,8 +59,9 @@ class LoadShedder {
   // (their values stay readable after the shedder is destroyed).
   explicit LoadShedder(LoadShedderOptions options, MetricsRegistry* metrics = nullptr);
 
-  // Reports one store write: a ResourceExhausted/Unavailable status or a
-  // latency above target marks the current interval as overloaded.
+  // Reports one store write: a ResourceExhausted status or a latency above
+  // target marks the current interval as overloaded. Unavailable (disk full,
+  // backend down) does not: shedding cannot help a store that refuses all.
   void RecordStoreWrite(const Status& status, uint64_t latency_ns, uint64_t now_ns);
   // Samples memory and, once per adjust interval, moves the keep fraction.
   // Cheap to call often (returns at once inside an interval).

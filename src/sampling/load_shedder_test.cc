@@ -70,10 +70,25 @@ TEST(LoadShedder, StoreRefusingAtMinimumFractionRefusesBatches) {
   LoadShedder s(o);
   s.Update(0);
   for (uint64_t i = 1; i <= 4; ++i) {
-    s.RecordStoreWrite(Status::Unavailable("disk full"), 0, i * kS);
+    s.RecordStoreWrite(Status::ResourceExhausted("store over capacity"), 0, i * kS);
   }
   EXPECT_DOUBLE_EQ(s.keep_fraction(), 0.25);
   EXPECT_EQ(s.AdmitBatch().code(), Status::Code::kResourceExhausted);
+}
+
+// Regression: a full disk (Unavailable) lowered the keep fraction to the
+// minimum, so for ~20 s after space returned the pipeline answered 200 while
+// dropping ~99% of traces (found by tests/crash/full_disk_test.py).
+TEST(LoadShedder, FullDiskDoesNotShedAcknowledgedTracesAfterRecovery) {
+  LoadShedder s(LoadShedderOptions{});
+  s.Update(0);
+  for (uint64_t i = 1; i <= 10; ++i) {
+    s.RecordStoreWrite(Status::Unavailable("no space left on device"), 0, i * kS);
+  }
+  EXPECT_DOUBLE_EQ(s.keep_fraction(), 1.0);
+  EXPECT_TRUE(s.AdmitBatch().ok());
+  s.RecordStoreWrite(Status::Ok(), 0, 11 * kS);
+  EXPECT_DOUBLE_EQ(s.keep_fraction(), 1.0);
 }
 
 // A store that takes at most `capacity_spans_per_s` spans per simulated

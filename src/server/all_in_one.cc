@@ -69,6 +69,12 @@ Result<HttpServerOptions> ListenOptions(const std::string& name, const std::stri
   o.tls_cert_file = c.tls_cert;
   o.tls_key_file = c.tls_key;
   o.tls_client_ca_file = c.tls_client_ca;
+  if (name == "query" || name == "tempo") {
+    // Queries queue (bounded) rather than fail fast: 1,000 simultaneous
+    // queries are served, not 503'd; their workers yield the CPU to ingest.
+    o.max_inflight_requests = 4096;
+    o.worker_nice = 5;
+  }
   return o;
 }
 

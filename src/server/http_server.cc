@@ -1,11 +1,16 @@
 #include "server/http_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -106,6 +111,20 @@ namespace {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// Lowers the calling worker thread's priority once (per-thread nice on Linux).
+void ApplyWorkerNice(int nice) {
+  thread_local bool applied = false;
+  if (nice == 0 || applied) return;
+  applied = true;
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0 && ::setpriority(PRIO_PROCESS, tid, current + nice) != 0) {
+    spdlog::warn("http: could not lower worker thread priority by {}: {}", nice, std::strerror(errno));
+  }
+}
+
+
 // One connection. `Stream` is beast::tcp_stream (plaintext) or TlsStream.
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -193,6 +212,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return;
     }
     asio::post(server_->workers, [self = this->shared_from_this(), req = std::move(req), keep_alive, version]() mutable {
+      ApplyWorkerNice(self->server_->options.worker_nice);
       HttpResponse resp = HttpServer::Dispatch(self->server_->handlers, req);
       self->server_->inflight.fetch_sub(1);
       asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), keep_alive, version]() mutable {

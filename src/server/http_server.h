@@ -28,6 +28,11 @@ struct HttpServerOptions {
   int io_threads = 1;
   int worker_threads = 4;
   size_t max_inflight_requests = 256;
+  // Added to the nice value of this server's worker threads (Linux; 0 keeps
+  // the process's). The query port uses >0 so a storm of queries takes only
+  // the CPU that ingest workers on other ports leave: queries cannot starve
+  // ingest.
+  int worker_nice = 0;
   uint32_t idle_timeout_s = 60;
   // TLS (--tls-cert/--tls-key): PEM files of the certificate chain and its
   // private key; both empty serves plaintext. With a client CA file, clients

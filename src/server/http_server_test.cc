@@ -4,6 +4,11 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <thread>
 
 namespace tracery::server {
@@ -115,4 +120,30 @@ TEST(HttpServerTest, PortInUseIsAnError) {
 }
 
 }  // namespace
+// Handlers on a server with worker_nice run at a lower priority than the
+// process, so a query storm yields the CPU to ingest workers on other ports.
+class NiceProbeHandler : public HttpHandler {
+ public:
+  std::optional<HttpResponse> Handle(const HttpRequest& req) override {
+    HttpResponse r;
+    r.content_type = "text/plain";
+    r.body = std::to_string(::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))));
+    return r;
+  }
+};
+
+TEST(HttpServerTest, WorkerNiceLowersHandlerThreadPriority) {
+  NiceProbeHandler h;
+  const int process_nice = ::getpriority(PRIO_PROCESS, 0);
+  HttpServer plain(HttpServerOptions{.address = "127.0.0.1"}, {&h});
+  HttpServerOptions o;
+  o.address = "127.0.0.1";
+  o.worker_nice = 5;
+  HttpServer niced(o, {&h});
+  ASSERT_TRUE(plain.Start().ok());
+  ASSERT_TRUE(niced.Start().ok());
+  EXPECT_EQ(Call(plain.port(), "GET", "/").second, std::to_string(process_nice));
+  EXPECT_EQ(Call(niced.port(), "GET", "/").second, std::to_string(std::min(19, process_nice + 5)));
+}
+
 }  // namespace tracery::server

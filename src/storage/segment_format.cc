@@ -33,6 +33,15 @@ Status Compress(std::string_view raw, int level, std::string* out) {
 
 Status Decompress(std::string_view compressed, size_t raw_bytes, std::string* out) {
   if (raw_bytes > (1ull << 32)) return Status::Corruption("segment block: implausible raw size");
+  // The raw size comes from the file (a footer or directory field no CRC
+  // covers): check it against the size the zstd frame declares before
+  // allocating, so a corrupt size cannot ask for gigabytes.
+  unsigned long long declared = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (declared == ZSTD_CONTENTSIZE_ERROR) return Status::Corruption("segment block: not a zstd frame");
+  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != raw_bytes) {
+    return Status::Corruption("segment block: raw size " + std::to_string(raw_bytes) + " does not match the " +
+                              std::to_string(declared) + " bytes its zstd frame declares");
+  }
   out->resize(raw_bytes);
   size_t n = ZSTD_decompressDCtx(Contexts().d, out->data(), raw_bytes, compressed.data(), compressed.size());
   if (ZSTD_isError(n)) return Status::Corruption(std::string("segment block: zstd: ") + ZSTD_getErrorName(n));

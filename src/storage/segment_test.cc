@@ -154,5 +154,25 @@ TEST(Segment, CorruptionIsDetected) {
   EXPECT_EQ(SegmentReader::Open(Env::Default(), path, 1).status().code(), Status::Code::kCorruption);
 }
 
+// Regression (found by fuzz/segment_reader_fuzz): the footer's meta-block raw
+// size is not covered by the meta CRC; a corrupt value made Open allocate
+// gigabytes (out of memory) instead of setting the segment aside as corrupt.
+TEST(Segment, CorruptMetaRawSizeInFooterIsCorruptionNotAHugeAllocation) {
+  test::TempDir dir;
+  Memtable mem(1000, 0);
+  mem.Add(test::FullFeaturedBatch());
+  ASSERT_TRUE(WriteAndOpen(dir.path(), mem));
+  std::string path = dir.path() + "/1.seg";
+  std::string data = *Env::Default()->ReadFileToString(path);
+  // Footer (last 32 bytes): offset 12 is the meta block's raw size (u32 LE).
+  const size_t raw_size_at = data.size() - 32 + 12;
+  data[raw_size_at + 3] = static_cast<char>(0xd0);  // ~3.5 GB
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+  auto r = SegmentReader::Open(Env::Default(), path, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(r.status().message().find("raw size"), std::string::npos) << r.status().message();
+}
+
 }  // namespace
 }  // namespace tracery::storage
