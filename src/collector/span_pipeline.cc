@@ -65,10 +65,23 @@ AcceptOutcome SpanPipeline::Accept(model::SpanBatch&& batch, int64_t rejected_sp
       return out;
     }
   }
+  const size_t offered_spans = batch.spans.size();
+  if (router_) {
+    out.status = router_(&batch);
+    if (!out.status.ok()) {
+      spans_refused_->Add(offered_spans);
+      return out;
+    }
+    // Spans forwarded to their owners count as accepted: the owners did.
+    if (batch.spans.empty()) {
+      out.accepted_spans = static_cast<int64_t>(offered_spans);
+      return out;
+    }
+  }
   if (tail_ != nullptr) {
     // Observers see every span before the tail sampler drops any.
     for (const auto& obs : observers_) obs(batch);
-    out.accepted_spans = static_cast<int64_t>(batch.spans.size());
+    out.accepted_spans = static_cast<int64_t>(offered_spans);
     spans_accepted_->Add(batch.spans.size());
     tail_->Offer(std::move(batch));
     return out;
@@ -93,7 +106,7 @@ AcceptOutcome SpanPipeline::Accept(model::SpanBatch&& batch, int64_t rejected_sp
   // Observers run after the write succeeds, so a retried batch is not
   // counted twice by ingest-time metrics.
   for (const auto& obs : observers_) obs(batch);
-  out.accepted_spans = static_cast<int64_t>(batch.spans.size());
+  out.accepted_spans = static_cast<int64_t>(offered_spans);
   spans_accepted_->Add(batch.spans.size());
   return out;
 }

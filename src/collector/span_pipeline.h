@@ -57,6 +57,13 @@ class SpanPipeline {
   //    tracery.adjusted_count.
   void EnableSampling(sampling::TailSampler* tail, sampling::LoadShedder* shedder);
 
+  // In a cluster of collectors: called on every admitted batch before the
+  // observers; it forwards the spans other collectors own and leaves in the
+  // batch those to keep here (cluster::SpanRouter). A non-OK status is the
+  // Accept's (nothing of the batch kept here). Set before serving traffic.
+  using Router = std::function<Status(model::SpanBatch*)>;
+  void SetRouter(Router router) { router_ = std::move(router); }
+
   // Writes `batch` (already validated by a decoder, which rejected
   // `rejected_spans` of the request). The status is the store's: OK,
   // ResourceExhausted/Unavailable (retryable; nothing of the batch kept),
@@ -69,6 +76,7 @@ class SpanPipeline {
   MetricsRegistry* metrics_;
   std::vector<Observer> observers_;
   sampling::TailSampler* tail_ = nullptr;
+  Router router_;
   sampling::LoadShedder* shedder_ = nullptr;
   Counter* spans_accepted_;
   Counter* spans_rejected_;

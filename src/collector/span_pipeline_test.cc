@@ -162,5 +162,35 @@ TEST(SpanPipeline, SheddingWithoutTailSamplerDropsWholeTracesConsistently) {
   }
 }
 
+TEST(SpanPipelineRouterTest, RouterKeepsOnlyLocalSpansAndForwardedOnesCountAsAccepted) {
+  RecordingStore store;
+  MetricsRegistry metrics;
+  SpanPipeline pipeline(&store, &metrics);
+  std::vector<model::SpanBatch> forwarded;
+  pipeline.SetRouter([&](model::SpanBatch* b) {
+    model::SpanBatch local, remote;
+    for (const auto& s : b->spans) (s.trace_id.Low() == 1 ? local : remote).AppendFrom(*b, s);
+    forwarded.push_back(std::move(remote));
+    *b = std::move(local);
+    return Status::Ok();
+  });
+  auto out = pipeline.Accept(Batch({{1, 1, 0, false}, {2, 2, 0, false}, {2, 3, 2, false}}), 0, "", "test");
+  ASSERT_TRUE(out.status.ok());
+  EXPECT_EQ(out.accepted_spans, 3);
+  EXPECT_EQ(store.spans, 1u);
+  ASSERT_EQ(forwarded.size(), 1u);
+  EXPECT_EQ(forwarded[0].spans.size(), 2u);
+}
+
+TEST(SpanPipelineRouterTest, RouterErrorRefusesTheBatchRetryably) {
+  RecordingStore store;
+  MetricsRegistry metrics;
+  SpanPipeline pipeline(&store, &metrics);
+  pipeline.SetRouter([](model::SpanBatch*) { return Status::ResourceExhausted("peer busy"); });
+  auto out = pipeline.Accept(Batch({{1, 1, 0, false}}), 0, "", "test");
+  EXPECT_EQ(out.status.code(), Status::Code::kResourceExhausted);
+  EXPECT_EQ(store.spans, 0u);
+}
+
 }  // namespace
 }  // namespace tracery::collector

@@ -50,6 +50,7 @@ struct EncodedRequest {
   std::vector<uint32_t> trace_id_offsets;   // 16-byte ids (spans and links)
   std::vector<uint32_t> timestamp_offsets;  // fixed64 little-endian nanos
   std::vector<model::TraceId> trace_ids;
+  std::vector<uint32_t> trace_span_counts;  // spans of trace_ids[i] in this request
 };
 
 uint64_t LoadLE64(const char* p) {
@@ -95,6 +96,7 @@ std::vector<EncodedRequest> BuildPool(const SynthesizerOptions& so, size_t pool_
   std::vector<EncodedRequest> pool;
   model::SpanBatch current;
   std::vector<model::TraceId> ids;
+  std::vector<uint32_t> counts;
   auto flush = [&] {
     if (current.spans.empty()) return;
     EncodedRequest req;
@@ -105,14 +107,18 @@ std::vector<EncodedRequest> BuildPool(const SynthesizerOptions& so, size_t pool_
     req.bytes = ingest::EncodeOtlpProtobuf(grouped);
     req.spans = grouped.spans.size();
     req.trace_ids = ids;
+    req.trace_span_counts = counts;
     IndexOffsets(grouped, &req);
     pool.push_back(std::move(req));
     current = model::SpanBatch();
     ids.clear();
+    counts.clear();
   };
   for (size_t t = 0; t < pool_traces; ++t) {
     // Spread trace starts over the last minute.
+    const size_t spans_before = current.spans.size();
     ids.push_back(synth.AppendTrace(base_ns - (pool_traces - t) * 60'000'000'000ull / pool_traces, &current));
+    counts.push_back(static_cast<uint32_t>(current.spans.size() - spans_before));
     if (current.spans.size() >= spans_per_request) flush();
   }
   flush();
@@ -229,7 +235,7 @@ double Percentile(std::vector<double> v, double q) {
 
 int RunIngest(const std::string& endpoint, const std::string& protocol, double rate, double duration_s,
               int connections, const SynthesizerOptions& so, size_t pool_traces, size_t spans_per_request,
-              const std::string& ids_file, double ids_share) {
+              const std::string& ids_file, double ids_share, const std::string& span_counts_file) {
   uint64_t base_ns = NowUnixNanos();
   auto t0 = Clock::now();
   std::vector<EncodedRequest> pool = BuildPool(so, pool_traces, spans_per_request, base_ns);
@@ -255,6 +261,8 @@ int RunIngest(const std::string& endpoint, const std::string& protocol, double r
   std::ofstream ids_out;
   std::mutex ids_mu;
   if (!ids_file.empty()) ids_out.open(ids_file);
+  std::ofstream counts_out;
+  if (!span_counts_file.empty()) counts_out.open(span_counts_file);
   auto deadline = Clock::now() + std::chrono::duration<double>(duration_s);
   auto start = Clock::now();
   double per_conn_rate = rate > 0 ? rate / connections : 0;
@@ -314,6 +322,11 @@ int RunIngest(const std::string& endpoint, const std::string& protocol, double r
           size_t every = static_cast<size_t>(std::max(1.0, 1.0 / ids_share));
           for (size_t i = 0; i < req.trace_ids.size(); i += every)
             ids_out << PatchedId(req.trace_ids[i], round).ToHex() << "\n";
+        }
+        if (counts_out.is_open()) {
+          std::lock_guard<std::mutex> lock(ids_mu);
+          for (size_t i = 0; i < req.trace_ids.size(); ++i)
+            counts_out << PatchedId(req.trace_ids[i], round).ToHex() << " " << req.trace_span_counts[i] << "\n";
         }
       } else if (refused) {
         stats.refused_spans += req.spans;
@@ -387,7 +400,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   auto* ingest = app.add_subcommand("ingest", "Send synthetic OTLP traffic and report what was acknowledged");
-  std::string endpoint = "http://127.0.0.1:4318", protocol = "http", ids_file;
+  std::string endpoint = "http://127.0.0.1:4318", protocol = "http", ids_file, span_counts_file;
   double rate = 0, duration_s = 10, ids_share = 0.001;
   int connections = 4;
   size_t pool_traces = 20000, spans_per_request = 512;
@@ -406,6 +419,8 @@ int main(int argc, char** argv) {
   ingest->add_option("--batch-spans", spans_per_request, "Spans per export request");
   ingest->add_option("--save-ids", ids_file, "Append a sample of acknowledged trace ids to this file");
   ingest->add_option("--save-ids-share", ids_share, "Share of acknowledged trace ids saved");
+  ingest->add_option("--save-span-counts", span_counts_file,
+                     "Write 'trace-id span-count' for every acknowledged trace to this file (completeness checks)");
 
   auto* query = app.add_subcommand("query", "Measure trace-by-id and search latency");
   std::string qendpoint = "http://127.0.0.1:16686";
@@ -419,7 +434,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*ingest) {
     return RunIngest(endpoint, protocol, rate, duration_s, std::max(1, connections), so, pool_traces,
-                     spans_per_request, ids_file, ids_share);
+                     spans_per_request, ids_file, ids_share, span_counts_file);
   }
   return RunQuery(qendpoint, ids_file, requests, searches);
 }
