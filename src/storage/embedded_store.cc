@@ -1043,30 +1043,50 @@ Result<std::vector<Operation>> EmbeddedStore::GetOperations(const std::string& s
 Result<std::vector<DependencyLink>> EmbeddedStore::GetDependencies(uint64_t start_ns, uint64_t end_ns) {
   Snapshot snap = TakeSnapshot();
   std::map<std::pair<std::string, std::string>, std::pair<uint64_t, uint64_t>> edges;
-  for (const auto& e : snap.segments) {
-    if (e.reader->max_end_ns() < start_ns || e.reader->min_start_ns() > end_ns) continue;
-    for (const auto& l : e.reader->dependencies()) {
-      auto& v = edges[{l.parent, l.child}];
-      v.first += l.call_count;
-      v.second += l.error_count;
-    }
-  }
   std::unordered_map<uint64_t, std::string_view> service_of;
+  // Counts the cross-service parent→child calls among `spans` whose child
+  // starts in [start_ns, end_ns]; `service` names a span's service.
+  auto count_edges = [&](const std::vector<model::Span>& spans, auto&& service) {
+    service_of.clear();
+    for (const auto& s : spans) service_of[s.span_id.value] = service(s);
+    for (const auto& s : spans) {
+      if (s.start_time_unix_nano < start_ns || s.start_time_unix_nano > end_ns || s.parent_span_id.IsZero()) continue;
+      auto it = service_of.find(s.parent_span_id.value);
+      std::string_view child = service(s);
+      if (it == service_of.end() || it->second == child) continue;
+      auto& v = edges[{std::string(it->second), std::string(child)}];
+      v.first++;
+      if (s.status_code == model::StatusCode::kError) v.second++;
+    }
+  };
+  for (const auto& e : snap.segments) {
+    auto& r = *e.reader;
+    if (r.max_end_ns() < start_ns || r.min_start_ns() > end_ns) continue;
+    if (r.min_start_ns() >= start_ns && r.max_end_ns() <= end_ns) {
+      // Wholly inside the range: the edges aggregated at build time are exact.
+      for (const auto& l : r.dependencies()) {
+        auto& v = edges[{l.parent, l.child}];
+        v.first += l.call_count;
+        v.second += l.error_count;
+      }
+      continue;
+    }
+    // Straddles a range boundary: count only the calls that start inside it.
+    auto table = r.Traces();
+    if (!table.ok()) return table.status();
+    const auto& tt = **table;
+    TRACERY_RETURN_IF_ERROR(r.ForEachTrace(
+        [&](uint32_t o) { return tt.end_ns[o] >= start_ns && tt.start_ns[o] <= end_ns; },
+        [&](uint32_t, const std::vector<model::Span>& spans) {
+          count_edges(spans, [&](const model::Span& s) { return r.resources()[s.resource_index].ServiceName(); });
+          return true;
+        }));
+  }
   std::vector<model::Span> spans;
   for (const auto& m : snap.memtables) {
     m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      service_of.clear();
       DecodeSpans(t, &spans);
-      for (const auto& s : spans) service_of[s.span_id.value] = m->resource(s.resource_index).ServiceName();
-      for (const auto& s : spans) {
-        if (s.start_time_unix_nano < start_ns || s.start_time_unix_nano > end_ns || s.parent_span_id.IsZero()) continue;
-        auto it = service_of.find(s.parent_span_id.value);
-        std::string_view child = m->resource(s.resource_index).ServiceName();
-        if (it == service_of.end() || it->second == child) continue;
-        auto& v = edges[{std::string(it->second), std::string(child)}];
-        v.first++;
-        if (s.status_code == model::StatusCode::kError) v.second++;
-      }
+      count_edges(spans, [&](const model::Span& s) { return m->resource(s.resource_index).ServiceName(); });
       return true;
     });
   }
