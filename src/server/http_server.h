@@ -16,6 +16,7 @@
 
 #include "common/http_types.h"
 #include "common/json_escape.h"
+#include "common/query_string.h"
 #include "common/status.h"
 
 namespace tracery::server {
@@ -75,10 +76,6 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Splits "a%20b=c&d" into decoded pairs ("+" is a space). Malformed escapes
-// are kept literally.
-std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs);
-std::string PercentDecode(std::string_view s, bool plus_is_space);
 
 // {"errors":[{"code":N,"msg":"..."}]}-style JSON error body used by every
 // Tracery API that has no protocol-specific error format.

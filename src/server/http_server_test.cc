@@ -54,16 +54,6 @@ std::pair<int, std::string> Call(uint16_t port, const std::string& method, const
   return {static_cast<int>(res.result_int()), res.body()};
 }
 
-TEST(ParseQueryStringTest, DecodesPercentAndPlusAndKeepsRepeats) {
-  auto q = ParseQueryString("service=my%20svc&tag=a%3Ab&tag=c+d&flag&=x");
-  ASSERT_EQ(q.size(), 5u);
-  EXPECT_EQ(q[0], std::make_pair(std::string("service"), std::string("my svc")));
-  EXPECT_EQ(q[1].second, "a:b");
-  EXPECT_EQ(q[2].second, "c d");
-  EXPECT_EQ(q[3], std::make_pair(std::string("flag"), std::string("")));
-  EXPECT_EQ(PercentDecode("%zz%4", false), "%zz%4") << "malformed escapes are kept literally";
-}
-
 TEST(HttpServerTest, RoutesRequestsAndAnswers404ForUnknownPaths) {
   EchoHandler h;
   HttpServer server(HttpServerOptions{.address = "127.0.0.1"}, {&h});
