@@ -15,6 +15,7 @@
 #include "collector/span_pipeline.h"
 #include "collector/zipkin_http_receiver.h"
 #include "common/metrics_registry.h"
+#include "common/wall_clock.h"
 #include "query/jaeger_api.h"
 #include "query/jaeger_v3_api.h"
 #include "query/search_params.h"
@@ -38,25 +39,7 @@ namespace tracery::server {
 
 namespace {
 
-uint64_t NowNanos() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
-// The built UI: --ui-dir, else ui/dist next to the binary's source tree
-// (build/tracery → ../ui/dist), else ./ui/dist.
-std::filesystem::path FindUiDir(const std::string& configured) {
-  if (!configured.empty()) return configured;
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
-      if (std::filesystem::exists(dir / "ui" / "dist" / "index.html", ec)) return dir / "ui" / "dist";
-    }
-  }
-  return std::filesystem::current_path(ec) / "ui" / "dist";
-}
 
 Result<HttpServerOptions> ListenOptions(const std::string& name, const std::string& addr, const ServerConfig& c) {
   HttpServerOptions o;
@@ -198,21 +181,21 @@ Status AllInOne::Start() {
   ao.metrics = m.span_metrics.get();
   ao.store = m.store.get();
   ao.parse_search = query::ParseTraceQuery;
-  ao.clock_ns = NowNanos;
+  ao.clock_ns = WallClockNanos;
   ao.max_spans_per_trace = c.max_spans_per_trace;
   m.analysis_api = std::make_unique<analysis::AnalysisApi>(ao);
 
   query::QueryApiOptions qo;
   qo.max_spans_per_trace = c.max_spans_per_trace;
-  m.jaeger = std::make_unique<query::JaegerApi>(*m.store, NowNanos, qo);
-  m.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*m.store, NowNanos, qo);
-  m.zipkin_query = std::make_unique<query::ZipkinApi>(*m.store, NowNanos, qo);
+  m.jaeger = std::make_unique<query::JaegerApi>(*m.store, WallClockNanos, qo);
+  m.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*m.store, WallClockNanos, qo);
+  m.zipkin_query = std::make_unique<query::ZipkinApi>(*m.store, WallClockNanos, qo);
   traceql::TempoApiOptions to;
   to.max_trace_spans = c.max_spans_per_trace;
   m.tempo = std::make_unique<traceql::TempoApiHandler>(m.store.get(), to);
   m.otlp_http = std::make_unique<collector::OtlpHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
   m.zipkin_ingest = std::make_unique<collector::ZipkinHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
-  auto ui_dir = FindUiDir(c.ui_dir);
+  auto ui_dir = ResolveUiDir(c.ui_dir);
   m.ui = std::make_unique<StaticFiles>(ui_dir);
   if (!m.ui->available()) spdlog::warn("web UI not found in {}: build it with scripts/build", ui_dir.string());
   m.admin = std::make_unique<AdminHandler>(&m.metrics);
@@ -332,7 +315,7 @@ Status AllInOne::StartAccessControl() {
     to.ingest_spans_per_second = c.tenant_ingest_rate;
     to.ingest_burst_spans = c.tenant_ingest_burst;
     to.metrics = &m.metrics;
-    to.clock_ns = NowNanos;
+    to.clock_ns = WallClockNanos;
     m.tenants = std::make_unique<TenantRegistry>(std::move(to), c.max_open_tenants);
     spdlog::info("multi-tenancy on: tenants in {}/tenants, tenant from X-Scope-OrgID", c.data_dir);
   } else if (c.tenant_ingest_rate > 0 || c.tenant_max_disk_bytes > 0) {

@@ -19,6 +19,7 @@
 #include "collector/span_pipeline.h"
 #include "collector/zipkin_http_receiver.h"
 #include "common/metrics_registry.h"
+#include "common/wall_clock.h"
 #include "query/jaeger_api.h"
 #include "query/jaeger_v3_api.h"
 #include "query/search_params.h"
@@ -50,23 +51,7 @@ void AddClusterFlags(CLI::App* cmd, ClusterConfig* c) {
 
 namespace {
 
-uint64_t NowNanos() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
-std::filesystem::path UiDir(const std::string& configured) {
-  if (!configured.empty()) return configured;
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
-      if (std::filesystem::exists(dir / "ui" / "dist" / "index.html", ec)) return dir / "ui" / "dist";
-    }
-  }
-  return std::filesystem::current_path(ec) / "ui" / "dist";
-}
 
 // The store every role opens from the shared flags. In a ClickHouse cluster
 // the DDL runs on the node of --clickhouse-url only (ON CLUSTER needs
@@ -311,18 +296,18 @@ Status QueryRole::Start() {
   analysis::AnalysisApiOptions ao;
   ao.store = m.store.get();  // ingest-time span metrics live on the collectors: metrics routes answer 503
   ao.parse_search = query::ParseTraceQuery;
-  ao.clock_ns = NowNanos;
+  ao.clock_ns = WallClockNanos;
   ao.max_spans_per_trace = c.max_spans_per_trace;
   m.analysis_api = std::make_unique<analysis::AnalysisApi>(ao);
   query::QueryApiOptions qo;
   qo.max_spans_per_trace = c.max_spans_per_trace;
-  m.jaeger = std::make_unique<query::JaegerApi>(*m.store, NowNanos, qo);
-  m.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*m.store, NowNanos, qo);
-  m.zipkin = std::make_unique<query::ZipkinApi>(*m.store, NowNanos, qo);
+  m.jaeger = std::make_unique<query::JaegerApi>(*m.store, WallClockNanos, qo);
+  m.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*m.store, WallClockNanos, qo);
+  m.zipkin = std::make_unique<query::ZipkinApi>(*m.store, WallClockNanos, qo);
   traceql::TempoApiOptions to;
   to.max_trace_spans = c.max_spans_per_trace;
   m.tempo = std::make_unique<traceql::TempoApiHandler>(m.store.get(), to);
-  auto ui_dir = UiDir(c.ui_dir);
+  auto ui_dir = ResolveUiDir(c.ui_dir);
   m.ui = std::make_unique<StaticFiles>(ui_dir);
   if (!m.ui->available()) spdlog::warn("web UI not found in {}: build it with scripts/build", ui_dir.string());
   m.admin = std::make_unique<AdminHandler>(&m.metrics);

@@ -31,6 +31,18 @@ bool ReadFile(const std::filesystem::path& p, std::string* out) {
 
 }  // namespace
 
+std::filesystem::path ResolveUiDir(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      if (std::filesystem::exists(dir / "ui" / "dist" / "index.html", ec)) return dir / "ui" / "dist";
+    }
+  }
+  return std::filesystem::current_path(ec) / "ui" / "dist";
+}
+
 StaticFiles::StaticFiles(std::filesystem::path root) {
   std::error_code ec;
   root_ = std::filesystem::weakly_canonical(root, ec);

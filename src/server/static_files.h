@@ -10,6 +10,11 @@
 
 namespace tracery::server {
 
+// The built UI directory: `configured` when set, else ui/dist found in a
+// parent directory of the running binary (build/tracery → ui/dist), else
+// ./ui/dist.
+std::filesystem::path ResolveUiDir(const std::string& configured);
+
 class StaticFiles : public HttpHandler {
  public:
   explicit StaticFiles(std::filesystem::path root);

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "storage/span_store.h"
@@ -35,6 +36,9 @@ struct SpanStoreFactory {
   std::function<std::unique_ptr<SpanStore>(std::string* error)> make;
   std::map<std::string, std::string> known_gaps;  // test name -> the gap
 };
+
+// GoogleTest prints the parameter by its name instead of its bytes.
+inline void PrintTo(const SpanStoreFactory& factory, std::ostream* os) { *os << factory.name; }
 
 std::string SpanStoreFactoryName(const ::testing::TestParamInfo<SpanStoreFactory>& info);
 
