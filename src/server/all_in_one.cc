@@ -24,6 +24,7 @@
 #include "server/auth_tokens.h"
 #include "server/http_server.h"
 #include "server/tenant_registry.h"
+#include "server/query_handlers.h"
 #include "server/static_files.h"
 #include "sampling/adaptive_sampler.h"
 #include "sampling/load_shedder.h"
@@ -86,15 +87,11 @@ struct AllInOne::Impl {
   std::unique_ptr<sampling::TailSampler> tail;
   std::unique_ptr<sampling::SamplingApi> sampling_api;
   std::unique_ptr<analysis::SpanMetricsAggregator> span_metrics;
-  std::unique_ptr<analysis::AnalysisApi> analysis_api;
   std::unique_ptr<collector::SpanPipeline> pipeline;
   std::unique_ptr<collector::OtlpHttpReceiver> otlp_http;
   std::unique_ptr<collector::ZipkinHttpReceiver> zipkin_ingest;
   std::unique_ptr<collector::OtlpGrpcReceiver> otlp_grpc;
-  std::unique_ptr<query::JaegerApi> jaeger;
-  std::unique_ptr<query::JaegerV3Api> jaeger_v3;
-  std::unique_ptr<query::ZipkinApi> zipkin_query;
-  std::unique_ptr<traceql::TempoApiHandler> tempo;
+  QueryHandlers queries;
   std::unique_ptr<StaticFiles> ui;
   std::unique_ptr<AdminHandler> admin;
   // Access control (--auth-tokens-file, --multi-tenancy); all null when off.
@@ -177,22 +174,9 @@ Status AllInOne::Start() {
   m.span_metrics = std::move(span_metrics).value();
   m.pipeline->AddObserver([agg = m.span_metrics.get()](const model::SpanBatch& b) { agg->Observe(b); });
   TRACERY_RETURN_IF_ERROR(StartSampling());
-  analysis::AnalysisApiOptions ao;
-  ao.metrics = m.span_metrics.get();
-  ao.store = m.store.get();
-  ao.parse_search = query::ParseTraceQuery;
-  ao.clock_ns = WallClockNanos;
-  ao.max_spans_per_trace = c.max_spans_per_trace;
-  m.analysis_api = std::make_unique<analysis::AnalysisApi>(ao);
-
   query::QueryApiOptions qo;
   qo.max_spans_per_trace = c.max_spans_per_trace;
-  m.jaeger = std::make_unique<query::JaegerApi>(*m.store, WallClockNanos, qo);
-  m.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*m.store, WallClockNanos, qo);
-  m.zipkin_query = std::make_unique<query::ZipkinApi>(*m.store, WallClockNanos, qo);
-  traceql::TempoApiOptions to;
-  to.max_trace_spans = c.max_spans_per_trace;
-  m.tempo = std::make_unique<traceql::TempoApiHandler>(m.store.get(), to);
+  m.queries = QueryHandlers::Build(m.store.get(), m.span_metrics.get(), qo, WallClockNanos);
   m.otlp_http = std::make_unique<collector::OtlpHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
   m.zipkin_ingest = std::make_unique<collector::ZipkinHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
   auto ui_dir = ResolveUiDir(c.ui_dir);
@@ -276,10 +260,10 @@ Status AllInOne::StartAccessControl() {
   const ServerConfig& c = m.config;
   auto& h = m.single_tenant_handlers;
   h[static_cast<int>(TenantListener::kOtlpHttp)] = {m.otlp_http.get(), m.sampling_api.get()};
-  h[static_cast<int>(TenantListener::kZipkin)] = {m.zipkin_ingest.get(), m.zipkin_query.get()};
-  h[static_cast<int>(TenantListener::kQuery)] = {m.tempo.get(), m.jaeger_v3.get(), m.jaeger.get(),
-                                                  m.analysis_api.get(), m.ui.get()};
-  h[static_cast<int>(TenantListener::kTempo)] = {m.tempo.get(), m.jaeger.get()};
+  h[static_cast<int>(TenantListener::kZipkin)] = {m.zipkin_ingest.get(), m.queries.zipkin.get()};
+  h[static_cast<int>(TenantListener::kQuery)] = m.queries.QueryPort();
+  h[static_cast<int>(TenantListener::kQuery)].push_back(m.ui.get());
+  h[static_cast<int>(TenantListener::kTempo)] = m.queries.TempoPort();
   for (int l = 0; l < static_cast<int>(TenantListener::kCount); ++l) m.listener_handlers[l] = h[l];
   if (c.tls_cert.empty() != c.tls_key.empty()) return Status::InvalidArgument("TLS needs both --tls-cert and --tls-key");
   if (!c.tls_client_ca.empty() && c.tls_cert.empty()) {

@@ -29,6 +29,7 @@
 #include "sampling/tail_sampler.h"
 #include "server/admin_handler.h"
 #include "server/http_server.h"
+#include "server/query_handlers.h"
 #include "server/static_files.h"
 #include "storage/clickhouse/clickhouse_store.h"
 #include "storage/embedded_store.h"
@@ -270,11 +271,7 @@ struct QueryRole::Impl {
   ServerConfig config;
   MetricsRegistry& metrics = MetricsRegistry::Global();
   std::unique_ptr<storage::SpanStore> store;
-  std::unique_ptr<analysis::AnalysisApi> analysis_api;
-  std::unique_ptr<query::JaegerApi> jaeger;
-  std::unique_ptr<query::JaegerV3Api> jaeger_v3;
-  std::unique_ptr<query::ZipkinApi> zipkin;
-  std::unique_ptr<traceql::TempoApiHandler> tempo;
+  QueryHandlers queries;
   std::unique_ptr<StaticFiles> ui;
   std::unique_ptr<AdminHandler> admin;
   Listeners listeners;
@@ -282,6 +279,14 @@ struct QueryRole::Impl {
 
 QueryRole::QueryRole(ServerConfig config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
 QueryRole::~QueryRole() { Stop(); }
+
+namespace {
+std::vector<HttpHandler*> QueryPortWithUi(const QueryHandlers& q, HttpHandler* ui) {
+  auto h = q.QueryPort();
+  h.push_back(ui);
+  return h;
+}
+}  // namespace
 
 Status QueryRole::Start() {
   Impl& m = *impl_;
@@ -293,33 +298,23 @@ Status QueryRole::Start() {
     Stop();
     return st;
   };
-  analysis::AnalysisApiOptions ao;
-  ao.store = m.store.get();  // ingest-time span metrics live on the collectors: metrics routes answer 503
-  ao.parse_search = query::ParseTraceQuery;
-  ao.clock_ns = WallClockNanos;
-  ao.max_spans_per_trace = c.max_spans_per_trace;
-  m.analysis_api = std::make_unique<analysis::AnalysisApi>(ao);
   query::QueryApiOptions qo;
   qo.max_spans_per_trace = c.max_spans_per_trace;
-  m.jaeger = std::make_unique<query::JaegerApi>(*m.store, WallClockNanos, qo);
-  m.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*m.store, WallClockNanos, qo);
-  m.zipkin = std::make_unique<query::ZipkinApi>(*m.store, WallClockNanos, qo);
-  traceql::TempoApiOptions to;
-  to.max_trace_spans = c.max_spans_per_trace;
-  m.tempo = std::make_unique<traceql::TempoApiHandler>(m.store.get(), to);
+  // Ingest-time span metrics live on the collectors: the metrics routes answer 503 here.
+  m.queries = QueryHandlers::Build(m.store.get(), nullptr, qo, WallClockNanos);
   auto ui_dir = ResolveUiDir(c.ui_dir);
   m.ui = std::make_unique<StaticFiles>(ui_dir);
   if (!m.ui->available()) spdlog::warn("web UI not found in {}: build it with scripts/build", ui_dir.string());
   m.admin = std::make_unique<AdminHandler>(&m.metrics);
   if (auto st = m.listeners.Listen(c, "admin", c.admin_addr, {m.admin.get()}); !st.ok()) return fail(st);
   if (auto st = m.listeners.Listen(c, "query", c.query_addr,
-                                   {m.tempo.get(), m.jaeger_v3.get(), m.jaeger.get(), m.analysis_api.get(), m.ui.get()});
+                                   QueryPortWithUi(m.queries, m.ui.get()));
       !st.ok()) {
     return fail(st);
   }
-  if (auto st = m.listeners.Listen(c, "zipkin", c.zipkin_addr, {m.zipkin.get()}); !st.ok()) return fail(st);
+  if (auto st = m.listeners.Listen(c, "zipkin", c.zipkin_addr, {m.queries.zipkin.get()}); !st.ok()) return fail(st);
   if (!c.tempo_addr.empty()) {
-    if (auto st = m.listeners.Listen(c, "tempo", c.tempo_addr, {m.tempo.get(), m.jaeger.get()}); !st.ok()) return fail(st);
+    if (auto st = m.listeners.Listen(c, "tempo", c.tempo_addr, m.queries.TempoPort()); !st.ok()) return fail(st);
   }
   m.admin->SetReady(true);
   spdlog::info("query ready: query+UI {}, Zipkin API {}, admin {}", c.query_addr, c.zipkin_addr, c.admin_addr);

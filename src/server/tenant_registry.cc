@@ -1,5 +1,7 @@
 #include "server/tenant_registry.h"
 
+#include "server/query_handlers.h"
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -79,11 +81,7 @@ struct TenantStack::Parts {
   std::unique_ptr<collector::SpanPipeline> pipeline;
   std::unique_ptr<collector::OtlpHttpReceiver> otlp_http;
   std::unique_ptr<collector::ZipkinHttpReceiver> zipkin_ingest;
-  std::unique_ptr<query::JaegerApi> jaeger;
-  std::unique_ptr<query::JaegerV3Api> jaeger_v3;
-  std::unique_ptr<query::ZipkinApi> zipkin_query;
-  std::unique_ptr<traceql::TempoApiHandler> tempo;
-  std::unique_ptr<analysis::AnalysisApi> analysis;
+  QueryHandlers queries;
 };
 
 Result<std::unique_ptr<TenantStack>> TenantStack::Open(const std::string& tenant, const TenantStackOptions& o) {
@@ -117,25 +115,13 @@ Result<std::unique_ptr<TenantStack>> TenantStack::Open(const std::string& tenant
   p.pipeline = std::make_unique<collector::SpanPipeline>(p.ingest_store.get(), o.metrics);
   p.otlp_http = std::make_unique<collector::OtlpHttpReceiver>(p.pipeline.get(), o.limits, o.max_request_bytes);
   p.zipkin_ingest = std::make_unique<collector::ZipkinHttpReceiver>(p.pipeline.get(), o.limits, o.max_request_bytes);
-  p.jaeger = std::make_unique<query::JaegerApi>(*p.store, o.clock_ns, o.query);
-  p.jaeger_v3 = std::make_unique<query::JaegerV3Api>(*p.store, o.clock_ns, o.query);
-  p.zipkin_query = std::make_unique<query::ZipkinApi>(*p.store, o.clock_ns, o.query);
-  traceql::TempoApiOptions to;
-  to.max_trace_spans = o.query.max_spans_per_trace;
-  p.tempo = std::make_unique<traceql::TempoApiHandler>(p.store.get(), to);
-  analysis::AnalysisApiOptions ao;
-  ao.metrics = p.span_metrics.get();
-  ao.store = p.store.get();
-  ao.parse_search = query::ParseTraceQuery;
-  ao.clock_ns = o.clock_ns;
-  ao.max_spans_per_trace = o.query.max_spans_per_trace;
-  p.analysis = std::make_unique<analysis::AnalysisApi>(ao);
+  p.queries = QueryHandlers::Build(p.store.get(), p.span_metrics.get(), o.query, o.clock_ns);
 
   auto& h = stack->handlers_;
   h[static_cast<int>(TenantListener::kOtlpHttp)] = {p.otlp_http.get()};
-  h[static_cast<int>(TenantListener::kZipkin)] = {p.zipkin_ingest.get(), p.zipkin_query.get()};
-  h[static_cast<int>(TenantListener::kQuery)] = {p.tempo.get(), p.jaeger_v3.get(), p.jaeger.get(), p.analysis.get()};
-  h[static_cast<int>(TenantListener::kTempo)] = {p.tempo.get(), p.jaeger.get()};
+  h[static_cast<int>(TenantListener::kZipkin)] = {p.zipkin_ingest.get(), p.queries.zipkin.get()};
+  h[static_cast<int>(TenantListener::kQuery)] = p.queries.QueryPort();
+  h[static_cast<int>(TenantListener::kTempo)] = p.queries.TempoPort();
   spdlog::info("tenant '{}' open in {}", tenant, dir.string());
   return stack;
 }
@@ -151,11 +137,7 @@ TenantStack::~TenantStack() {
     }
   }
   // Handlers go before the stores they point into.
-  parts_->analysis.reset();
-  parts_->tempo.reset();
-  parts_->zipkin_query.reset();
-  parts_->jaeger_v3.reset();
-  parts_->jaeger.reset();
+  parts_->queries = QueryHandlers();
   parts_->zipkin_ingest.reset();
   parts_->otlp_http.reset();
   parts_->pipeline.reset();
