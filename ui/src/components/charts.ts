@@ -107,6 +107,15 @@ export function lineChart(tsUs: number[], series: LineSeries[], width: number, h
       pen = true;
     });
     root.append(s('path', { d, fill: 'none', stroke: sr.color, 'stroke-width': 2, class: 'series' }));
+    // A point with no neighbour draws no line: mark it so a series with a
+    // single bucket (or isolated buckets) is still visible.
+    sr.values.forEach((v, i) => {
+      const prev = i > 0 ? sr.values[i - 1] : null;
+      const next = i + 1 < sr.values.length ? sr.values[i + 1] : null;
+      if (v !== null && prev === null && next === null) {
+        root.append(s('circle', { cx: x(tsUs[i]).toFixed(1), cy: y(v).toFixed(1), r: 3, fill: sr.color, class: 'series-point' }));
+      }
+    });
     root.append(s('rect', { x: width - m.r + 12, y: m.t + k * 18, width: 10, height: 10, fill: sr.color }));
     root.append(s('text', { x: width - m.r + 28, y: m.t + k * 18 + 9, class: 'legend' }, sr.name));
   });
