@@ -19,17 +19,6 @@ namespace {
 namespace otlp = opentelemetry::proto;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-uint64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Unhex(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
 // A two-span OTLP request: root SERVER span and a CLIENT child with an error.
 otlp::collector::trace::v1::ExportTraceServiceRequest MakeOtlp(const std::string& service, const std::string& trace_hex,
                                                                uint64_t start_ns) {
@@ -73,7 +62,7 @@ class ServerIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("tracery-it-" + std::to_string(getpid()) + "-" + std::to_string(NowNanos() % 1000000));
+           ("tracery-it-" + std::to_string(getpid()) + "-" + std::to_string(NowUnixNanos() % 1000000));
     std::filesystem::create_directories(dir_);
     proc_ = std::make_unique<TraceryProcess>(TRACERY_BINARY, (dir_ / "data").string());
     ASSERT_TRUE(proc_->Start()) << "tracery did not start; see " << proc_->log_path;
@@ -100,7 +89,7 @@ class ServerIntegrationTest : public ::testing::Test {
 };
 
 TEST_F(ServerIntegrationTest, EveryProtocolIsStoredAndSurvivesRestarts) {
-  const uint64_t now = NowNanos() - 5'000'000'000ull;
+  const uint64_t now = NowUnixNanos() - 5'000'000'000ull;
   const std::string t_proto = "0af7651916cd43dd8448eb211c80319c";
   const std::string t_json = "1af7651916cd43dd8448eb211c80319c";
   const std::string t_grpc = "2af7651916cd43dd8448eb211c80319c";
@@ -214,7 +203,7 @@ TEST_F(ServerIntegrationTest, MalformedAndOversizedInputIsRefusedWithReasons) {
   EXPECT_EQ(r.status, 404);
 
   // A batch with one bad span: the rest is stored, the rejection reported.
-  const uint64_t now = NowNanos();
+  const uint64_t now = NowUnixNanos();
   auto req = MakeOtlp("partial", "5af7651916cd43dd8448eb211c80319c", now);
   req.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(1)->set_span_id("bad");
   r = HttpCall(proc_->otlp_http_port, "POST", "/v1/traces", req.SerializeAsString(),

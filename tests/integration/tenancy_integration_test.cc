@@ -19,17 +19,6 @@ namespace {
 namespace otlp = opentelemetry::proto;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-uint64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Unhex(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
 // A SERVER root calling a CLIENT child in another service (so dependencies
 // and the service map have an edge).
 otlp::collector::trace::v1::ExportTraceServiceRequest MakeTrace(const std::string& service, const std::string& op,
@@ -77,7 +66,7 @@ class TenancyTest : public ::testing::Test {
 
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("tracery-tenancy-" + std::to_string(getpid()) + "-" + std::to_string(NowNanos() % 1000000));
+           ("tracery-tenancy-" + std::to_string(getpid()) + "-" + std::to_string(NowUnixNanos() % 1000000));
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "tokens") << "# token tenant role\n"
                                    << kAcmeToken << " acme all\n"
@@ -108,7 +97,7 @@ class TenancyTest : public ::testing::Test {
 TEST_F(TenancyTest, OneTenantCannotReadAnothersDataThroughAnyQueryApi) {
   const std::string acme_trace = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
   const std::string beta_trace = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
-  uint64_t now = NowNanos() - 5'000'000'000ull;
+  uint64_t now = NowUnixNanos() - 5'000'000'000ull;
   auto r = HttpCall(proc_->otlp_http_port, "POST", "/v1/traces",
                     MakeTrace("acme-svc", "acme-secret-op", acme_trace, now).SerializeAsString(),
                     As("acme", kAcmeIngestToken));
@@ -124,7 +113,7 @@ TEST_F(TenancyTest, OneTenantCannotReadAnothersDataThroughAnyQueryApi) {
     ASSERT_TRUE(st.ok()) << st.error_message();
   }
 
-  uint64_t end_us = NowNanos() / 1000 + 60'000'000ull;
+  uint64_t end_us = NowUnixNanos() / 1000 + 60'000'000ull;
   std::string end_ms = std::to_string(end_us / 1000);
   std::string start_s = std::to_string(now / 1'000'000'000ull - 3600), end_s = std::to_string(end_us / 1'000'000 + 60);
   struct Probe {
@@ -202,7 +191,7 @@ TEST_F(TenancyTest, OneTenantCannotReadAnothersDataThroughAnyQueryApi) {
 }
 
 TEST_F(TenancyTest, TokensAreRequiredAndBoundToTheirTenantAndRole) {
-  std::string body = MakeTrace("svc", "op", "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3", NowNanos()).SerializeAsString();
+  std::string body = MakeTrace("svc", "op", "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3", NowUnixNanos()).SerializeAsString();
   auto post = [&](const Headers& h) { return HttpCall(proc_->otlp_http_port, "POST", "/v1/traces", body, h).status; };
   EXPECT_EQ(post(As("acme", "")), 401);
   EXPECT_EQ(post(As("acme", "not-a-token")), 401);
@@ -225,7 +214,7 @@ TEST_F(TenancyTest, TokensAreRequiredAndBoundToTheirTenantAndRole) {
   auto channel =
       grpc::CreateChannel("127.0.0.1:" + std::to_string(proc_->otlp_grpc_port), grpc::InsecureChannelCredentials());
   auto stub = otlp::collector::trace::v1::TraceService::NewStub(channel);
-  auto req = MakeTrace("svc", "op", "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4", NowNanos());
+  auto req = MakeTrace("svc", "op", "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4", NowUnixNanos());
   {
     grpc::ClientContext ctx;
     otlp::collector::trace::v1::ExportTraceServiceResponse resp;
@@ -270,7 +259,7 @@ TEST(TenantRateLimitTest, IngestOverATenantsRateIs429WithRetryAfterAndOtherTenan
   ASSERT_TRUE(proc.Start()) << proc.log_path;
   auto send = [&](const std::string& tenant, const std::string& trace_hex) {
     return HttpCall(proc.otlp_http_port, "POST", "/v1/traces",
-                    MakeTrace("svc", "op", trace_hex, NowNanos()).SerializeAsString(),
+                    MakeTrace("svc", "op", trace_hex, NowUnixNanos()).SerializeAsString(),
                     {{"Content-Type", "application/x-protobuf"}, {"X-Scope-OrgID", tenant}});
   };
   EXPECT_EQ(send("acme", "01010101010101010101010101010101").status, 200);  // 3 spans
@@ -287,7 +276,7 @@ TEST(TenantRateLimitTest, IngestOverATenantsRateIs429WithRetryAfterAndOtherTenan
   grpc::ClientContext ctx;
   ctx.AddMetadata("x-scope-orgid", "acme");
   otlp::collector::trace::v1::ExportTraceServiceResponse resp;
-  EXPECT_EQ(stub->Export(&ctx, MakeTrace("svc", "op", "05050505050505050505050505050505", NowNanos()), &resp)
+  EXPECT_EQ(stub->Export(&ctx, MakeTrace("svc", "op", "05050505050505050505050505050505", NowUnixNanos()), &resp)
                 .error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
 
@@ -307,7 +296,7 @@ TEST(TokensWithoutTenancyTest, EveryDataListenerNeedsAValidTokenOfTheRightRole) 
   TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(),
                       {"--auth-tokens-file", (dir / "tokens.json").string()});
   ASSERT_TRUE(proc.Start()) << proc.log_path;
-  auto body = MakeTrace("guarded-svc", "op", "f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6", NowNanos()).SerializeAsString();
+  auto body = MakeTrace("guarded-svc", "op", "f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6", NowUnixNanos()).SerializeAsString();
   Headers proto{{"Content-Type", "application/x-protobuf"}};
   Headers writer = proto, reader = proto;
   writer.emplace_back("Authorization", "Bearer writer-1f2e");
@@ -334,7 +323,7 @@ TEST(TenancyDisabledTest, WithoutMultiTenancyTheHeaderIsIgnored) {
   std::filesystem::create_directories(dir);
   TraceryProcess proc(TRACERY_BINARY, (dir / "data").string(), {});
   ASSERT_TRUE(proc.Start()) << proc.log_path;
-  auto body = MakeTrace("plain-svc", "op", "e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5", NowNanos()).SerializeAsString();
+  auto body = MakeTrace("plain-svc", "op", "e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5", NowUnixNanos()).SerializeAsString();
   ASSERT_EQ(HttpCall(proc.otlp_http_port, "POST", "/v1/traces", body,
                      {{"Content-Type", "application/x-protobuf"}, {"X-Scope-OrgID", "acme"}})
                 .status,

@@ -68,12 +68,6 @@ HttpResult HttpsCall(uint16_t port, const std::string& method, const std::string
   return out;
 }
 
-std::string Unhex(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
 otlp::collector::trace::v1::ExportTraceServiceRequest OneSpan(const std::string& service, const std::string& trace_hex) {
   otlp::collector::trace::v1::ExportTraceServiceRequest req;
   auto* rs = req.add_resource_spans();

@@ -24,6 +24,11 @@ HttpResult HttpCall(uint16_t port, const std::string& method, const std::string&
 
 uint16_t FreePort();
 
+// Nanoseconds since the Unix epoch, for span timestamps in test payloads.
+uint64_t NowUnixNanos();
+// Raw bytes of an even-length hex string (test ids are well formed).
+std::string Unhex(const std::string& hex);
+
 class TraceryProcess {
  public:
   // `data_dir` is kept across Restart()s.
