@@ -26,6 +26,11 @@ struct QueryApiOptions {
   uint64_t recent_scan_window_ns = 3600ULL * 1'000'000'000ULL;
   size_t recent_scan_max_spans = 100'000;
   size_t recent_max_values = 1000;
+  // The query port's response cache (server::QueryResponseCache): identical
+  // GET requests share one computation and its 200 response is reused for
+  // this long; 0 turns it off. Bounded by `response_cache_max_bytes`.
+  uint64_t response_cache_ttl_ms = 1000;
+  size_t response_cache_max_bytes = 64u << 20;
 };
 
 }  // namespace tracery::query

@@ -24,6 +24,7 @@
 #include "server/auth_tokens.h"
 #include "server/http_server.h"
 #include "server/tenant_registry.h"
+#include "server/listen_options.h"
 #include "server/query_handlers.h"
 #include "server/static_files.h"
 #include "sampling/adaptive_sampler.h"
@@ -41,26 +42,6 @@ namespace tracery::server {
 namespace {
 
 
-
-Result<HttpServerOptions> ListenOptions(const std::string& name, const std::string& addr, const ServerConfig& c) {
-  HttpServerOptions o;
-  o.name = name;
-  if (!SplitHostPort(addr, &o.address, &o.port)) {
-    return Status::InvalidArgument("--" + name + "-addr: expected host:port, got '" + addr + "'");
-  }
-  o.max_body_bytes = c.max_request_bytes;
-  o.worker_threads = c.http_workers;
-  o.tls_cert_file = c.tls_cert;
-  o.tls_key_file = c.tls_key;
-  o.tls_client_ca_file = c.tls_client_ca;
-  if (name == "query" || name == "tempo") {
-    // Queries queue (bounded) rather than fail fast: 1,000 simultaneous
-    // queries are served, not 503'd; their workers yield the CPU to ingest.
-    o.max_inflight_requests = 4096;
-    o.worker_nice = 5;
-  }
-  return o;
-}
 
 Result<std::string> ReadPem(const std::string& flag, const std::string& path) {
   if (path.empty()) return std::string();
@@ -174,9 +155,9 @@ Status AllInOne::Start() {
   m.span_metrics = std::move(span_metrics).value();
   m.pipeline->AddObserver([agg = m.span_metrics.get()](const model::SpanBatch& b) { agg->Observe(b); });
   TRACERY_RETURN_IF_ERROR(StartSampling());
-  query::QueryApiOptions qo;
-  qo.max_spans_per_trace = c.max_spans_per_trace;
-  m.queries = QueryHandlers::Build(m.store.get(), m.span_metrics.get(), qo, WallClockNanos);
+  auto qo = QueryOptions(c);
+  if (!qo.ok()) return qo.status();
+  m.queries = QueryHandlers::Build(m.store.get(), m.span_metrics.get(), *qo, WallClockNanos);
   m.otlp_http = std::make_unique<collector::OtlpHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
   m.zipkin_ingest = std::make_unique<collector::ZipkinHttpReceiver>(m.pipeline.get(), limits, c.max_request_bytes);
   auto ui_dir = ResolveUiDir(c.ui_dir);
@@ -292,7 +273,9 @@ Status AllInOne::StartAccessControl() {
     to.store.retention_period_ns = *retention;
     to.store.max_disk_bytes = c.tenant_max_disk_bytes;
     to.retention_ns = *retention;
-    to.query.max_spans_per_trace = c.max_spans_per_trace;
+    auto qo = QueryOptions(c);
+    if (!qo.ok()) return qo.status();
+    to.query = *qo;
     to.limits.max_attributes_per_span = c.max_attributes_per_span;
     to.limits.max_attribute_value_bytes = c.max_attribute_value_bytes;
     to.max_request_bytes = c.max_request_bytes;

@@ -29,6 +29,7 @@
 #include "sampling/tail_sampler.h"
 #include "server/admin_handler.h"
 #include "server/http_server.h"
+#include "server/listen_options.h"
 #include "server/query_handlers.h"
 #include "server/static_files.h"
 #include "storage/clickhouse/clickhouse_store.h"
@@ -89,14 +90,16 @@ struct Listeners {
   std::vector<std::unique_ptr<HttpServer>> servers;
   Status Listen(const ServerConfig& c, const std::string& name, const std::string& addr,
                 std::vector<HttpHandler*> handlers) {
-    HttpServerOptions o;
-    o.name = name;
-    if (!SplitHostPort(addr, &o.address, &o.port)) {
-      return Status::InvalidArgument("--" + name + "-addr: expected host:port, got '" + addr + "'");
+    auto o = ListenOptions(name, addr, c);
+    if (!o.ok()) return o.status();
+    if (name == "cluster-listen") {
+      // Collector-to-collector forwarding speaks plaintext HTTP (a private
+      // network between the collectors; docs/cluster.md).
+      o->tls_cert_file.clear();
+      o->tls_key_file.clear();
+      o->tls_client_ca_file.clear();
     }
-    o.max_body_bytes = c.max_request_bytes;
-    o.worker_threads = c.http_workers;
-    auto server = std::make_unique<HttpServer>(o, std::move(handlers));
+    auto server = std::make_unique<HttpServer>(*o, std::move(handlers));
     TRACERY_RETURN_IF_ERROR(server->Start());
     servers.push_back(std::move(server));
     return Status::Ok();
@@ -298,10 +301,10 @@ Status QueryRole::Start() {
     Stop();
     return st;
   };
-  query::QueryApiOptions qo;
-  qo.max_spans_per_trace = c.max_spans_per_trace;
+  auto qo = QueryOptions(c);
+  if (!qo.ok()) return fail(qo.status());
   // Ingest-time span metrics live on the collectors: the metrics routes answer 503 here.
-  m.queries = QueryHandlers::Build(m.store.get(), nullptr, qo, WallClockNanos);
+  m.queries = QueryHandlers::Build(m.store.get(), nullptr, *qo, WallClockNanos);
   auto ui_dir = ResolveUiDir(c.ui_dir);
   m.ui = std::make_unique<StaticFiles>(ui_dir);
   if (!m.ui->available()) spdlog::warn("web UI not found in {}: build it with scripts/build", ui_dir.string());

@@ -44,6 +44,13 @@ struct ServerConfig {
   uint32_t max_spans_per_trace = 100000;  // the query side returns at most this many
   // Worker threads answering HTTP requests (ingest and query).
   int http_workers = 8;
+  // --query-concurrency: searches and other heavy queries computed at once
+  // on the query port (0: one per core, at least 2); more wait in line.
+  int query_concurrency = 0;
+  // --query-cache-ttl: identical query GETs share one computation and its
+  // response is reused for this long (Go duration; "0" turns it off).
+  std::string query_cache_ttl = "1s";
+  uint64_t query_cache_bytes = 64ull << 20;  // --query-cache-bytes
   // Storage backend: "embedded" (default) or "clickhouse".
   std::string storage = "embedded";                    // --storage / TRACERY_STORAGE
   std::string clickhouse_url = "http://127.0.0.1:8123";  // --clickhouse-url / TRACERY_CLICKHOUSE_URL

@@ -49,6 +49,7 @@ struct HttpServer::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   tcp::acceptor acceptor{ioc};
   asio::thread_pool workers;
+  std::optional<asio::thread_pool> light_workers;  // when options.is_light is set
   std::vector<std::thread> io_threads;
   std::atomic<size_t> inflight{0};
   Counters counters;
@@ -58,7 +59,9 @@ struct HttpServer::Impl {
   std::mutex stop_mu;
 
   Impl(HttpServerOptions o, std::vector<HttpHandler*> h)
-      : options(std::move(o)), handlers(std::move(h)), workers(std::max(1, options.worker_threads)) {}
+      : options(std::move(o)), handlers(std::move(h)), workers(std::max(1, options.worker_threads)) {
+    if (options.is_light) light_workers.emplace(std::max(1, options.light_worker_threads));
+  }
 
   void Accept();
 };
@@ -167,7 +170,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       Write(std::move(r), keep_alive, version);
       return;
     }
-    asio::post(server_->workers, [self = this->shared_from_this(), req = std::move(req), keep_alive, version]() mutable {
+    auto& pool = server_->light_workers && server_->options.is_light(req) ? *server_->light_workers : server_->workers;
+    asio::post(pool, [self = this->shared_from_this(), req = std::move(req), keep_alive, version]() mutable {
       ApplyWorkerNice(self->server_->options.worker_nice);
       HttpResponse resp = HttpServer::Dispatch(self->server_->handlers, req);
       self->server_->inflight.fetch_sub(1);
@@ -343,6 +347,7 @@ void HttpServer::Stop() {
     impl_->acceptor.close(ec);
   });
   impl_->workers.join();  // finish requests being handled
+  if (impl_->light_workers) impl_->light_workers->join();
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->io_threads) t.join();

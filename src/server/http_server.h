@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ struct HttpServerOptions {
   // the CPU that ingest workers on other ports leave: queries cannot starve
   // ingest.
   int worker_nice = 0;
+  // Two lanes (the query port): requests for which `is_light` returns true
+  // run on a pool of their own `light_worker_threads`, so cheap requests
+  // (a trace by id, the service list, the UI's files) are not queued behind
+  // expensive ones (searches, dependencies, analysis), whose concurrency is
+  // then bounded by `worker_threads`. Unset: one pool for everything.
+  std::function<bool(const HttpRequest&)> is_light;
+  int light_worker_threads = 2;
   uint32_t idle_timeout_s = 60;
   // TLS (--tls-cert/--tls-key): PEM files of the certificate chain and its
   // private key; both empty serves plaintext. With a client CA file, clients

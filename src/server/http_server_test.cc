@@ -96,6 +96,28 @@ TEST(HttpServerTest, BeyondMaxInflightRequestsAnswers503InsteadOfQueueing) {
   EXPECT_EQ(Call(server.port(), "GET", "/echo").first, 200) << "capacity returns once the slow request ends";
 }
 
+// The query port's two lanes: while every heavy worker is busy with a slow
+// request, a light request is answered at once instead of waiting in line.
+TEST(HttpServerTest, LightRequestsDoNotWaitBehindHeavyOnes) {
+  EchoHandler h;
+  HttpServerOptions o;
+  o.address = "127.0.0.1";
+  o.worker_threads = 1;
+  o.is_light = [](const HttpRequest& r) { return r.path == "/echo"; };
+  o.light_worker_threads = 1;
+  HttpServer server(o, {&h});
+  ASSERT_TRUE(server.Start().ok());
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 3; ++i) slow.emplace_back([&] { EXPECT_EQ(Call(server.port(), "GET", "/slow").first, 200); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(Call(server.port(), "GET", "/echo").first, 200);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  // Behind the heavy lane it would wait for the queued /slow requests (~700 ms).
+  EXPECT_LT(waited, std::chrono::milliseconds(250));
+  for (auto& t : slow) t.join();
+}
+
 TEST(HttpServerTest, PortInUseIsAnError) {
   EchoHandler h;
   HttpServer a(HttpServerOptions{.address = "127.0.0.1"}, {&h});
