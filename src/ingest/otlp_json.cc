@@ -411,17 +411,20 @@ class OtlpJsonDecoder {
     return Status::Ok();
   }
 
-  Status ArrayValue(const Element& e, size_t depth, AnyValue* out) {
+  // ArrayValue and KeyValueList share one shape, {"values": [...]}: each
+  // element is decoded by `decode_one` (Value or KeyValue) into `items`.
+  template <typename Item, typename DecodeOne>
+  Status ValuesWrapper(const Element& e, std::vector<Item>* items, DecodeOne decode_one) {
     dom::object obj;
     TRACERY_RETURN_IF_ERROR(json::ReadObject(e, "", &obj));
     for (auto f : obj) {
       if (f.key != "values" || f.value.is_null()) continue;
       dom::array arr;
       TRACERY_RETURN_IF_ERROR(json::ReadArray(f.value, "values", &arr));
-      out->array.reserve(arr.size());
+      items->reserve(arr.size());
       size_t i = 0;
       for (Element v : arr) {
-        Status st = Value(v, depth + 1, &out->array.emplace_back());
+        Status st = decode_one(v, &items->emplace_back());
         if (!st.ok()) return Within(Indexed("values", i), std::move(st));
         ++i;
       }
@@ -429,22 +432,12 @@ class OtlpJsonDecoder {
     return Status::Ok();
   }
 
+  Status ArrayValue(const Element& e, size_t depth, AnyValue* out) {
+    return ValuesWrapper(e, &out->array, [&](const Element& v, AnyValue* item) { return Value(v, depth + 1, item); });
+  }
+
   Status KvlistValue(const Element& e, size_t depth, AnyValue* out) {
-    dom::object obj;
-    TRACERY_RETURN_IF_ERROR(json::ReadObject(e, "", &obj));
-    for (auto f : obj) {
-      if (f.key != "values" || f.value.is_null()) continue;
-      dom::array arr;
-      TRACERY_RETURN_IF_ERROR(json::ReadArray(f.value, "values", &arr));
-      out->map.reserve(arr.size());
-      size_t i = 0;
-      for (Element kv : arr) {
-        Status st = KeyValue(kv, depth + 1, &out->map.emplace_back());
-        if (!st.ok()) return Within(Indexed("values", i), std::move(st));
-        ++i;
-      }
-    }
-    return Status::Ok();
+    return ValuesWrapper(e, &out->map, [&](const Element& v, auto* item) { return KeyValue(v, depth + 1, item); });
   }
 
   const IngestLimits& limits_;
