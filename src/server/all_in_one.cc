@@ -24,7 +24,7 @@
 #include "server/auth_tokens.h"
 #include "server/http_server.h"
 #include "server/tenant_registry.h"
-#include "server/listen_options.h"
+#include "server/server_options.h"
 #include "server/query_handlers.h"
 #include "server/static_files.h"
 #include "sampling/adaptive_sampler.h"
@@ -110,37 +110,9 @@ Status AllInOne::Start() {
   auto retention = query::ParseDuration(c.retention);
   if (!retention.ok()) return Status::InvalidArgument("--retention: " + retention.status().message());
 
-  auto t0 = std::chrono::steady_clock::now();
-  if (c.storage == "clickhouse") {
-    storage::ClickHouseStoreOptions co;
-    co.url = c.clickhouse_url;
-    co.database = c.clickhouse_database;
-    co.cluster = c.clickhouse_cluster;
-    co.retention_days = static_cast<uint32_t>(std::max<uint64_t>(1, *retention / (24ull * 3600 * 1'000'000'000)));
-    auto store = storage::ClickHouseStore::Open(co);
-    if (!store.ok()) {
-      return Status(store.status().code(), "opening ClickHouse at " + c.clickhouse_url + ": " + store.status().message());
-    }
-    m.store = std::move(store).value();
-    spdlog::info("ClickHouse store open at {} (database {})", c.clickhouse_url, c.clickhouse_database);
-  } else {
-    storage::EmbeddedStoreOptions so;
-    so.data_dir = c.data_dir;
-    so.wal_sync = c.wal_fsync == "always"     ? storage::WalSyncPolicy::kGroupCommit
-                  : c.wal_fsync == "interval" ? storage::WalSyncPolicy::kInterval
-                                              : storage::WalSyncPolicy::kNone;
-    so.wal_sync_interval_ms = c.wal_fsync_interval_ms;
-    so.memtable_max_bytes = c.memtable_bytes;
-    so.retention_period_ns = *retention;
-    so.max_disk_bytes = c.max_disk_bytes;
-    auto store = storage::EmbeddedStore::Open(so);
-    if (!store.ok()) {
-      return Status(store.status().code(), "opening the store in " + c.data_dir + ": " + store.status().message());
-    }
-    m.store = std::move(store).value();
-    spdlog::info("embedded store open in {} ({:.0f} ms, WAL replayed)", c.data_dir,
-                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
+  auto store = OpenStore(c, /*on_cluster_ddl=*/true);
+  if (!store.ok()) return store.status();
+  m.store = std::move(store).value();
 
   ingest::IngestLimits limits;
   limits.max_attributes_per_span = c.max_attributes_per_span;
@@ -264,13 +236,11 @@ Status AllInOne::StartAccessControl() {
     auto retention = query::ParseDuration(c.retention);
     TenantStackOptions to;
     to.tenants_dir = (std::filesystem::path(c.data_dir) / "tenants").string();
-    to.store.wal_sync = c.wal_fsync == "always"     ? storage::WalSyncPolicy::kGroupCommit
-                        : c.wal_fsync == "interval" ? storage::WalSyncPolicy::kInterval
-                                                    : storage::WalSyncPolicy::kNone;
-    to.store.wal_sync_interval_ms = c.wal_fsync_interval_ms;
+    auto so = EmbeddedStoreOptionsFrom(c);
+    if (!so.ok()) return so.status();
+    to.store = *so;
     // Every open tenant has its own memtable: share the configured budget.
     to.store.memtable_max_bytes = std::max<uint64_t>(4ull << 20, c.memtable_bytes / std::max<uint32_t>(1, c.max_open_tenants));
-    to.store.retention_period_ns = *retention;
     to.store.max_disk_bytes = c.tenant_max_disk_bytes;
     to.retention_ns = *retention;
     auto qo = QueryOptions(c);

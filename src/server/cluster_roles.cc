@@ -29,7 +29,7 @@
 #include "sampling/tail_sampler.h"
 #include "server/admin_handler.h"
 #include "server/http_server.h"
-#include "server/listen_options.h"
+#include "server/server_options.h"
 #include "server/query_handlers.h"
 #include "server/static_files.h"
 #include "storage/clickhouse/clickhouse_store.h"
@@ -54,37 +54,6 @@ void AddClusterFlags(CLI::App* cmd, ClusterConfig* c) {
 namespace {
 
 
-
-// The store every role opens from the shared flags. In a ClickHouse cluster
-// the DDL runs on the node of --clickhouse-url only (ON CLUSTER needs
-// ZooKeeper): start a role once against each shard to create its tables.
-Result<std::unique_ptr<storage::SpanStore>> OpenStore(const ServerConfig& c) {
-  auto retention = query::ParseDuration(c.retention);
-  if (!retention.ok()) return Status::InvalidArgument("--retention: " + retention.status().message());
-  if (c.storage == "clickhouse") {
-    storage::ClickHouseStoreOptions co;
-    co.url = c.clickhouse_url;
-    co.database = c.clickhouse_database;
-    co.cluster = c.clickhouse_cluster;
-    co.on_cluster_ddl = false;
-    co.retention_days = static_cast<uint32_t>(std::max<uint64_t>(1, *retention / (24ull * 3600 * 1'000'000'000)));
-    auto store = storage::ClickHouseStore::Open(co);
-    if (!store.ok()) {
-      return Status(store.status().code(), "opening ClickHouse at " + c.clickhouse_url + ": " +
-                                               store.status().message() + " (is it running? check --clickhouse-url)");
-    }
-    return std::unique_ptr<storage::SpanStore>(std::move(store).value());
-  }
-  if (c.storage != "embedded") return Status::InvalidArgument("--storage: expected embedded or clickhouse");
-  storage::EmbeddedStoreOptions so;
-  so.data_dir = c.data_dir;
-  so.memtable_max_bytes = c.memtable_bytes;
-  so.retention_period_ns = *retention;
-  so.max_disk_bytes = c.max_disk_bytes;
-  auto store = storage::EmbeddedStore::Open(so);
-  if (!store.ok()) return Status(store.status().code(), "opening the store in " + c.data_dir + ": " + store.status().message());
-  return std::unique_ptr<storage::SpanStore>(std::move(store).value());
-}
 
 struct Listeners {
   std::vector<std::unique_ptr<HttpServer>> servers;
@@ -174,7 +143,7 @@ Status CollectorRole::Start() {
     return st;
   };
 
-  auto inner = OpenStore(c);
+  auto inner = OpenStore(c, /*on_cluster_ddl=*/false);
   if (!inner.ok()) return inner.status();
   cluster::WalStagedStoreOptions wo;
   wo.dir = cc.wal_dir.empty() ? (std::filesystem::path(c.data_dir) / "staging-wal").string() : cc.wal_dir;
@@ -294,7 +263,7 @@ std::vector<HttpHandler*> QueryPortWithUi(const QueryHandlers& q, HttpHandler* u
 Status QueryRole::Start() {
   Impl& m = *impl_;
   const ServerConfig& c = m.config;
-  auto store = OpenStore(c);
+  auto store = OpenStore(c, /*on_cluster_ddl=*/false);
   if (!store.ok()) return store.status();
   m.store = std::move(store).value();
   auto fail = [&](Status st) {
