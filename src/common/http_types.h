@@ -2,6 +2,7 @@
 // ingest) are plain functions that unit tests call without a socket.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +18,9 @@ struct HttpRequest {
   // Header names lowercased.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // steady_clock time (ns since its epoch) at which the server finished
+  // reading the request; 0 when unknown (a request built in a test).
+  uint64_t received_ns = 0;
 
   // First value of a query parameter / header, or nullptr.
   const std::string* Param(std::string_view key) const {

@@ -27,9 +27,10 @@ struct QueryApiOptions {
   size_t recent_scan_max_spans = 100'000;
   size_t recent_max_values = 1000;
   // The query port's response cache (server::QueryResponseCache): identical
-  // GET requests share one computation and its 200 response is reused for
-  // this long; 0 turns it off. Bounded by `response_cache_max_bytes`.
-  uint64_t response_cache_ttl_ms = 1000;
+  // GET requests share one computation whose answer is at most
+  // `response_cache_max_staleness_ms` older than the request (0: never
+  // older). `response_cache_max_bytes` 0 turns it off.
+  uint64_t response_cache_max_staleness_ms = 0;
   size_t response_cache_max_bytes = 64u << 20;
 };
 

@@ -34,9 +34,10 @@ void AddServerFlags(CLI::App* app, ServerConfig* c) {
   app->add_option("--http-workers", c->http_workers, "Threads answering HTTP requests");
   app->add_option("--query-concurrency", c->query_concurrency,
                   "Searches and other heavy queries computed at once (0: one per core, at least 2)");
-  app->add_option("--query-cache-ttl", c->query_cache_ttl,
-                  "Identical query requests share one answer for this long (e.g. 1s; 0 turns it off)");
-  app->add_option("--query-cache-bytes", c->query_cache_bytes, "Memory for cached query responses");
+  app->add_option("--query-cache-staleness", c->query_cache_staleness,
+                  "How much older than a request a shared answer may be (e.g. 5s; default 0s: never older)");
+  app->add_option("--query-cache-bytes", c->query_cache_bytes,
+                  "Memory for shared query answers (0 turns sharing off)");
   app->add_option("--storage", c->storage, "Storage backend: embedded or clickhouse")
       ->check(CLI::IsMember({"embedded", "clickhouse"}))
       ->envname("TRACERY_STORAGE");
@@ -98,7 +99,8 @@ std::string DescribeConfig(const ServerConfig& c) {
   line("max-spans-per-trace", std::to_string(c.max_spans_per_trace));
   line("http-workers", std::to_string(c.http_workers));
   line("query-concurrency", c.query_concurrency > 0 ? std::to_string(c.query_concurrency) : "(one per core)");
-  line("query-cache", c.query_cache_ttl + ", " + std::to_string(c.query_cache_bytes) + " bytes");
+  line("query-cache", c.query_cache_bytes == 0 ? "off" : "staleness " + c.query_cache_staleness + ", " +
+                                                        std::to_string(c.query_cache_bytes) + " bytes");
   line("storage", c.storage + (c.storage == "clickhouse" ? " (" + c.clickhouse_url + ")" : ""));
   line("sampling-addr", c.sampling_addr.empty() ? "(off)" : c.sampling_addr);
   line("sampling-strategies-file", c.sampling_strategies_file.empty() ? "(none)" : c.sampling_strategies_file);

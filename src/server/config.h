@@ -47,10 +47,12 @@ struct ServerConfig {
   // --query-concurrency: searches and other heavy queries computed at once
   // on the query port (0: one per core, at least 2); more wait in line.
   int query_concurrency = 0;
-  // --query-cache-ttl: identical query GETs share one computation and its
-  // response is reused for this long (Go duration; "0" turns it off).
-  std::string query_cache_ttl = "1s";
-  uint64_t query_cache_bytes = 64ull << 20;  // --query-cache-bytes
+  // Identical query GETs share one computation (QueryResponseCache). Its
+  // answer is at most --query-cache-staleness older than a request that
+  // takes it (Go duration; "0s": never older than the request);
+  // --query-cache-bytes bounds what is kept (0 turns sharing off).
+  std::string query_cache_staleness = "0s";
+  uint64_t query_cache_bytes = 64ull << 20;
   // Storage backend: "embedded" (default) or "clickhouse".
   std::string storage = "embedded";                    // --storage / TRACERY_STORAGE
   std::string clickhouse_url = "http://127.0.0.1:8123";  // --clickhouse-url / TRACERY_CLICKHOUSE_URL

@@ -147,6 +147,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     auto& msg = parser_->get();
     HttpRequest req;
+    req.received_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
     req.method = std::string(msg.method_string());
     std::string_view target(msg.target().data(), msg.target().size());
     size_t q = target.find('?');

@@ -21,7 +21,8 @@ QueryHandlers QueryHandlers::Build(storage::SpanStore* store, analysis::SpanMetr
   ao.max_spans_per_trace = options.max_spans_per_trace;
   h.analysis = std::make_unique<analysis::AnalysisApi>(ao);
   QueryResponseCacheOptions co;
-  co.ttl_ms = options.response_cache_ttl_ms;
+  co.enabled = options.response_cache_max_bytes > 0;
+  co.max_staleness_ms = options.response_cache_max_staleness_ms;
   co.max_bytes = options.response_cache_max_bytes;
   co.metrics = &MetricsRegistry::Global();
   h.query_port_cache = std::make_unique<QueryResponseCache>(

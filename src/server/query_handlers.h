@@ -26,7 +26,7 @@ struct QueryHandlers {
   std::unique_ptr<query::ZipkinApi> zipkin;
   std::unique_ptr<traceql::TempoApiHandler> tempo;
   std::unique_ptr<analysis::AnalysisApi> analysis;
-  // In front of the handlers of each port (options.response_cache_ttl_ms).
+  // In front of the handlers of each port (options.response_cache_*).
   std::unique_ptr<QueryResponseCache> query_port_cache;
   std::unique_ptr<QueryResponseCache> tempo_port_cache;
 

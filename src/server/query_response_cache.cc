@@ -27,7 +27,7 @@ bool HasNoCache(const HttpRequest& req) {
 }  // namespace
 
 QueryResponseCache::QueryResponseCache(std::vector<HttpHandler*> inner, QueryResponseCacheOptions options)
-    : inner_(std::move(inner)), options_(std::move(options)) {
+    : inner_(std::move(inner)), options_(std::move(options)), max_staleness_ns_(options_.max_staleness_ms * 1'000'000) {
   if (options_.metrics != nullptr) {
     const std::string name = "tracery_query_cache_requests_total";
     const std::string help = "Query API GET requests by how the response cache answered them";
@@ -55,9 +55,9 @@ std::string QueryResponseCache::KeyOf(const HttpRequest& req) {
   return key;
 }
 
-uint64_t QueryResponseCache::NowMs() const {
-  if (options_.clock_ms) return options_.clock_ms();
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+uint64_t QueryResponseCache::NowNs() const {
+  if (options_.clock_ns) return options_.clock_ns();
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::steady_clock::now().time_since_epoch())
                                    .count());
 }
@@ -77,7 +77,7 @@ std::optional<HttpResponse> QueryResponseCache::Tagged(const std::optional<HttpR
 }
 
 std::optional<HttpResponse> QueryResponseCache::Handle(const HttpRequest& req) {
-  std::string key = options_.ttl_ms == 0 ? std::string() : KeyOf(req);
+  std::string key = options_.enabled ? KeyOf(req) : std::string();
   if (key.empty()) {
     {
       std::lock_guard lock(mu_);
@@ -85,68 +85,77 @@ std::optional<HttpResponse> QueryResponseCache::Handle(const HttpRequest& req) {
     }
     return Compute(req);
   }
+  const uint64_t now_ns = NowNs();
+  const uint64_t received_ns = req.received_ns != 0 ? std::min(req.received_ns, now_ns) : now_ns;
+  // A computation started at `started_ns` saw everything acknowledged
+  // before this request arrived (give or take max_staleness).
+  auto fresh_enough = [&](uint64_t started_ns) { return started_ns + max_staleness_ns_ >= received_ns; };
+
   std::unique_lock lock(mu_);
   if (auto it = entries_.find(key); it != entries_.end()) {
-    if (NowMs() < it->second.expires_ms) {
+    if (fresh_enough(it->second.started_ns)) {
       lru_.splice(lru_.begin(), lru_, it->second.lru);
       stats_.hits++;
       if (hits_counter_) hits_counter_->Add();
-      auto result = it->second.result;
+      Result result = it->second.result;
       lock.unlock();
       return Tagged(*result, "hit");
     }
-    Erase(it);
   }
-  if (auto it = flights_.find(key); it != flights_.end()) {
+  if (auto it = flights_.find(key); it != flights_.end() && fresh_enough(it->second->started_ns)) {
     std::shared_ptr<Flight> flight = it->second;
     stats_.shared++;
     if (shared_counter_) shared_counter_->Add();
     flight_done_.wait(lock, [&] { return flight->done; });
-    auto result = flight->result;
+    Result result = flight->result;
     lock.unlock();
     return Tagged(*result, "shared");
   }
   auto flight = std::make_shared<Flight>();
-  flights_.emplace(key, flight);
+  flight->started_ns = now_ns;
+  flights_[key] = flight;
   stats_.misses++;
   if (misses_counter_) misses_counter_->Add();
   lock.unlock();
 
-  std::shared_ptr<const std::optional<HttpResponse>> result;
+  auto finish = [&](Result result) {
+    // REQUIRES: lock held.
+    if (auto it = flights_.find(key); it != flights_.end() && it->second == flight) flights_.erase(it);
+    flight->done = true;
+    flight->result = std::move(result);
+    flight_done_.notify_all();
+  };
+  Result result;
   try {
     result = std::make_shared<const std::optional<HttpResponse>>(Compute(req));
   } catch (...) {
     // The waiters get an error rather than waiting forever; this request
     // rethrows to HttpServer::Dispatch, which logs it and answers 500.
     lock.lock();
-    flights_.erase(key);
-    flight->done = true;
-    flight->result = std::make_shared<const std::optional<HttpResponse>>(
-        JsonError(500, "internal error while answering an identical request"));
-    flight_done_.notify_all();
+    finish(std::make_shared<const std::optional<HttpResponse>>(
+        JsonError(500, "internal error while answering an identical request")));
     throw;
   }
   lock.lock();
-  flights_.erase(key);
-  flight->done = true;
-  flight->result = result;
+  finish(result);
   if (result->has_value() && (*result)->status == 200 && (*result)->body.size() <= options_.max_entry_bytes) {
-    Insert(key, result, NowMs());
+    Insert(key, result, flight->started_ns);
   }
-  flight_done_.notify_all();
   lock.unlock();
   return Tagged(*result, "miss");
 }
 
-void QueryResponseCache::Insert(const std::string& key, std::shared_ptr<const std::optional<HttpResponse>> result,
-                                uint64_t now_ms) {
+void QueryResponseCache::Insert(const std::string& key, Result result, uint64_t started_ns) {
   // Body, key twice (map and LRU list) and the bookkeeping around them.
   const size_t bytes = (*result)->body.size() + 2 * key.size() + 256;
   if (bytes > options_.max_bytes) return;
-  if (auto it = entries_.find(key); it != entries_.end()) Erase(it);
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    if (it->second.started_ns > started_ns) return;  // a fresher answer is kept already
+    Erase(it);
+  }
   while (bytes_ + bytes > options_.max_bytes && !lru_.empty()) Erase(entries_.find(lru_.back()));
   lru_.push_front(key);
-  entries_.emplace(key, Entry{std::move(result), now_ms + options_.ttl_ms, bytes, lru_.begin()});
+  entries_.emplace(key, Entry{std::move(result), started_ns, bytes, lru_.begin()});
   bytes_ += bytes;
 }
 

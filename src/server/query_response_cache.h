@@ -1,17 +1,24 @@
 // QueryResponseCache: an HttpHandler in front of the query APIs that
-// answers identical GET requests once.
+// answers identical GET requests with one computation, without ever
+// answering with data older than the request.
 //
 // A query storm is mostly the same few questions asked by many people and
 // dashboards at once (the service list, "recent errors of checkout", the
-// dependency graph). Two mechanisms make each distinct question cost one
-// computation:
-//  - single flight: a request identical to one being computed waits for
-//    that computation and shares its response instead of starting another;
-//  - freshness window: a 200 response is reused for `ttl_ms` after it was
-//    computed. Results may therefore be up to ttl_ms older than the store
-//    (spans acknowledged in the last ttl_ms may be missing from a reused
-//    search). A client that must not see that sends `Cache-Control:
-//    no-cache` (or no-store), which bypasses both mechanisms.
+// dependency graph), and they wait in line behind each other on a bounded
+// worker pool. A computation that starts after a request arrived sees every
+// span acknowledged before that request, so its response is as fresh as
+// that request needs. Hence the rule: a response computed from a start at
+// time S may answer any identical request received at or before
+// S + max_staleness. With the default max_staleness 0, no client can tell
+// a shared answer from its own:
+//  - single flight: a request identical to one being computed, received
+//    before that computation started, waits for it and shares its answer;
+//  - reuse: a request dequeued after such a computation finished takes its
+//    kept response.
+// A request received later starts a computation of its own. A positive
+// max_staleness (--query-cache-staleness) trades freshness for load: e.g.
+// 5 s lets a wall of dashboards refreshing the same panels share answers.
+// `Cache-Control: no-cache` (or no-store) always bypasses both.
 //
 // Identical means: method GET, the same path, the same query parameters
 // (in any order) and the same Accept header. Responses other than 200 are
@@ -42,10 +49,13 @@
 namespace tracery::server {
 
 struct QueryResponseCacheOptions {
-  uint64_t ttl_ms = 1000;               // 0 turns the cache (and single flight) off
+  bool enabled = true;                  // false: every request is computed on its own
+  uint64_t max_staleness_ms = 0;        // see above; 0: never older than the request
   size_t max_bytes = 64u << 20;         // bodies and keys held, all entries
-  size_t max_entry_bytes = 8u << 20;    // a larger response is not kept
-  std::function<uint64_t()> clock_ms;   // monotonic; steady_clock when unset
+  size_t max_entry_bytes = 8u << 20;    // a larger response is shared in flight but not kept
+  // Monotonic clock, the one HttpRequest::received_ns uses (steady_clock
+  // when unset).
+  std::function<uint64_t()> clock_ns;
   MetricsRegistry* metrics = nullptr;   // counters tracery_query_cache_*; none when null
 };
 
@@ -62,7 +72,7 @@ class QueryResponseCache : public HttpHandler {
 
   struct Stats {
     uint64_t hits = 0;       // answered from a kept response
-    uint64_t shared = 0;     // waited for an identical request in flight
+    uint64_t shared = 0;     // waited for an identical computation in flight
     uint64_t misses = 0;     // computed
     uint64_t bypassed = 0;   // not cacheable (not GET, no-cache, cache off)
     uint64_t entries = 0;
@@ -71,29 +81,34 @@ class QueryResponseCache : public HttpHandler {
   Stats stats() const;
 
  private:
-  // One computation in progress; waiters block on `done`.
+  using Result = std::shared_ptr<const std::optional<HttpResponse>>;
+  // One computation in progress; waiters block until `done`.
   struct Flight {
+    uint64_t started_ns = 0;
     bool done = false;
-    std::shared_ptr<const std::optional<HttpResponse>> result;
+    Result result;
   };
   struct Entry {
-    std::shared_ptr<const std::optional<HttpResponse>> result;
-    uint64_t expires_ms = 0;
+    Result result;
+    uint64_t started_ns = 0;  // when the computation that produced it began
     size_t bytes = 0;
     std::list<std::string>::iterator lru;  // position in lru_ (front: most recent)
   };
 
   std::optional<HttpResponse> Compute(const HttpRequest& req);
   // REQUIRES: mu_ held.
-  void Insert(const std::string& key, std::shared_ptr<const std::optional<HttpResponse>> result, uint64_t now_ms);
+  void Insert(const std::string& key, Result result, uint64_t started_ns);
   void Erase(std::unordered_map<std::string, Entry>::iterator it);  // REQUIRES: mu_ held
-  uint64_t NowMs() const;
+  uint64_t NowNs() const;
   static std::optional<HttpResponse> Tagged(const std::optional<HttpResponse>& r, const char* how);
 
   const std::vector<HttpHandler*> inner_;
   const QueryResponseCacheOptions options_;
+  const uint64_t max_staleness_ns_;
   mutable std::mutex mu_;
   std::condition_variable flight_done_;
+  // The newest computation of each key (an older one still running is
+  // referenced only by its own waiters).
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // GUARDED_BY(mu_)
   std::unordered_map<std::string, Entry> entries_;                    // GUARDED_BY(mu_)
   std::list<std::string> lru_;                                        // GUARDED_BY(mu_)

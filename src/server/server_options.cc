@@ -43,9 +43,9 @@ Result<HttpServerOptions> ListenOptions(const std::string& name, const std::stri
 Result<query::QueryApiOptions> QueryOptions(const ServerConfig& c) {
   query::QueryApiOptions qo;
   qo.max_spans_per_trace = c.max_spans_per_trace;
-  auto ttl = query::ParseDuration(c.query_cache_ttl);
-  if (!ttl.ok()) return Status::InvalidArgument("--query-cache-ttl: " + ttl.status().message());
-  qo.response_cache_ttl_ms = *ttl / 1'000'000;
+  auto staleness = query::ParseDuration(c.query_cache_staleness);
+  if (!staleness.ok()) return Status::InvalidArgument("--query-cache-staleness: " + staleness.status().message());
+  qo.response_cache_max_staleness_ms = *staleness / 1'000'000;
   qo.response_cache_max_bytes = c.query_cache_bytes;
   return qo;
 }

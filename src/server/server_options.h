@@ -23,7 +23,7 @@ namespace tracery::server {
 Result<HttpServerOptions> ListenOptions(const std::string& name, const std::string& addr, const ServerConfig& c);
 
 // The query APIs' limits and response cache from the configuration.
-// InvalidArgument when --query-cache-ttl is not a duration.
+// InvalidArgument when --query-cache-staleness is not a duration.
 Result<query::QueryApiOptions> QueryOptions(const ServerConfig& c);
 
 // The embedded store's options (--data-dir, --wal-fsync, --memtable-bytes,
