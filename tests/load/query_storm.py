@@ -5,8 +5,10 @@ Against a fresh real `tracery` on loopback:
  1. capacity: tracery-loadgen ingests as fast as acknowledged for CAPACITY_SECONDS
     (saving a sample of trace ids, which also seeds the store);
  2. storm: tracery-loadgen ingests at half that rate while QUERIES queries are
-    released at once from as many connections (a third trace-by-id, a third
-    searches, a third /api/services, /api/operations and /api/dependencies);
+    released at once from as many connections: a third trace-by-id of random
+    stored traces, a third searches over every service the server lists in
+    four shapes (recent, errors, slowest over 50 ms, last 15 minutes), a third
+    /api/services, /api/services/X/operations and /api/dependencies;
  3. checks p95 < P95_LIMIT_S, no error (non-200, refused or timed out), and
     that the ingest rate acknowledged during the storm (from the server's
     tracery_receiver_accepted_spans_total) is at least INGEST_FLOOR of the
@@ -56,20 +58,25 @@ def percentile(xs, p):
     return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else 0.0
 
 
-def query_paths(ids, n, rng):
+def query_paths(ids, services, n, rng):
+    """A third trace-by-id (random sampled ids), a third searches (every
+    service the server lists, in four shapes), a third metadata."""
     now_ms = int(time.time() * 1000)
-    searches = ["service=frontend&lookback=1h&limit=20",
-                "service=frontend&tags=" + urllib.parse.quote('{"error":"true"}') + "&lookback=1h&limit=20",
-                "service=frontend&minDuration=50ms&lookback=1h&limit=20&orderBy=longest"]
-    meta = ["/api/services", "/api/services/frontend/operations",
-            f"/api/dependencies?endTs={now_ms}&lookback=3600000"]
+    error = urllib.parse.quote('{"error":"true"}')
+    shapes = ["service={s}&lookback=1h&limit=20",
+              "service={s}&tags=" + error + "&lookback=1h&limit=20",
+              "service={s}&minDuration=50ms&lookback=1h&limit=20&orderBy=longest",
+              "service={s}&lookback=15m&limit=50"]
+    meta = ["/api/services", f"/api/dependencies?endTs={now_ms}&lookback=3600000"]
+    meta += [f"/api/services/{urllib.parse.quote(s)}/operations" for s in services]
     paths = []
     for i in range(n):
         kind = i % 3
         if kind == 0:
             paths.append(("trace", f"/api/traces/{rng.choice(ids)}"))
         elif kind == 1:
-            paths.append(("search", "/api/traces?" + rng.choice(searches)))
+            shape = rng.choice(shapes)
+            paths.append(("search", "/api/traces?" + shape.format(s=urllib.parse.quote(rng.choice(services)))))
         else:
             paths.append(("meta", rng.choice(meta)))
     rng.shuffle(paths)
@@ -142,8 +149,10 @@ def main():
         ids = [line.strip() for line in open(ids_file) if line.strip()]
         if not ids:
             fail(f"seeding acknowledged nothing: {seed.stdout} {seed.stderr}")
+        _, body = server.get("query", "/api/services")
+        services = json.loads(body)["data"]
         for rnd in range(STORM_ROUNDS):
-            paths = query_paths(ids, QUERIES, rng)
+            paths = query_paths(ids, services, QUERIES, rng)
             ingest = subprocess.Popen([LOADGEN, "ingest", "--endpoint", endpoint, "--rate", str(offered),
                                        "--duration", "600", "--connections", "4", "--services", "200",
                                        "--seed", str(100 + rnd)], stdout=subprocess.DEVNULL)
