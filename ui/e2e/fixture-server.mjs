@@ -140,7 +140,17 @@ function matchTraces(p) {
       Object.entries(tags).every(([k, v]) => s.tags.some((tg) => tg.key === k && String(tg.value) === String(v))));
   });
   out = out.sort((a, b) => (p.get('orderBy') === 'longest' ? b.spans[0].duration - a.spans[0].duration : b.spans[0].startTime - a.spans[0].startTime));
-  return out.slice(0, Number(p.get('limit')) || 20);
+  return out;
+}
+
+// One page of a search. The fixture's cursor is an offset into the full match
+// list; like Tracery's, it is opaque to the UI and absent on the last page.
+function searchPage(p) {
+  const all = matchTraces(p);
+  const limit = Number(p.get('limit')) || 20;
+  const offset = Number(p.get('cursor')) || 0;
+  const next = offset + limit < all.length ? String(offset + limit) : undefined;
+  return { data: all.slice(offset, offset + limit), ...(next ? { nextCursor: next } : {}) };
 }
 
 function redRows(p) {
@@ -305,7 +315,7 @@ function compareTraces(a, b) {
 }
 
 function compareGroups(qa, qb) {
-  const ga = matchTraces(new URLSearchParams(qa)), gb = matchTraces(new URLSearchParams(qb));
+  const ga = searchPage(new URLSearchParams(qa)).data, gb = searchPage(new URLSearchParams(qb)).data;
   const share = (g, f) => (g.length ? g.filter(f).length / g.length : 0);
   const opKeys = new Set([...ga, ...gb].flatMap((t) => t.spans.map((s) => `${svcOf(t, s)}\0${s.operationName}`)));
   const p50 = (g, k) => q(g.flatMap((t) => t.spans.filter((s) => `${svcOf(t, s)}\0${s.operationName}` === k).map((s) => s.duration)), 0.5);
@@ -332,7 +342,7 @@ function api(url) {
   const r = seg.slice(1).join('/');
   if (r === 'services') return { data: [...new Set(traces.flatMap((t) => Object.values(t.processes).map((x) => x.serviceName)))].sort() };
   if (seg[1] === 'services' && seg[3] === 'operations') return { data: [...new Set(allSpans().filter((x) => x.svc === seg[2]).map((x) => x.s.operationName))].sort() };
-  if (r === 'traces') return { data: matchTraces(p), nextCursor: '' };
+  if (r === 'traces') return searchPage(p);
   if (seg[1] === 'traces' && seg.length === 3) {
     const t = findTrace(seg[2]);
     return t ? { data: [t] } : { status: 404, body: { data: null, errors: [{ code: 404, msg: 'trace not found' }] } };

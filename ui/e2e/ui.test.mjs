@@ -183,6 +183,34 @@ test('an unknown trace shows a clear error', async () => {
   assert.match(await page.locator('.error-box').innerText(), /not found/i);
 });
 
+test('Load more appends the next page to the list and the scatter plot', async () => {
+  // A service with more than one page of 3 in the last hour: the API says so with nextCursor.
+  let service;
+  for (const s of services) {
+    const res = await fetch(`${BASE}/api/traces?service=${encodeURIComponent(s)}&lookback=1h&limit=3`);
+    if ((await res.json()).nextCursor) {
+      service = s;
+      break;
+    }
+  }
+  assert.ok(service, 'no service has more than 3 traces in the last hour');
+  await page.goto(`${BASE}/search?service=${encodeURIComponent(service)}&limit=3`);
+  await page.waitForSelector('.result');
+  const ids = () => page.locator('.result').evaluateAll((els) => els.map((e) => e.dataset.traceId));
+  const first = await ids();
+  assert.equal(first.length, 3);
+  assert.equal(await page.locator('svg.scatter circle.dot').count(), 3);
+  await page.click('[data-test=load-more]');
+  await page.waitForFunction(() => document.querySelectorAll('.result').length > 3);
+  const all = await ids();
+  assert.ok(all.length <= 6, `one page of at most 3 was added (${all.length})`);
+  assert.deepEqual(all.slice(0, 3), first, 'the first page stays in place');
+  assert.equal(new Set(all).size, all.length, 'no trace is listed twice');
+  assert.equal(await page.locator('svg.scatter circle.dot').count(), all.length, 'the scatter plot includes the new page');
+  assert.equal(await page.locator('.results-head h3').innerText(), `${all.length} traces`);
+  await shot('search-load-more');
+});
+
 test('a 100,000-span trace renders virtualised and scrolls', { skip: !process.env.TRACERY_LARGE_TRACE_ID }, async () => {
   const id = process.env.TRACERY_LARGE_TRACE_ID;
   const t0 = Date.now();

@@ -1,8 +1,10 @@
 // Entry point: routes URLs to views, intercepts same-origin links for
 // client-side navigation, and owns the global `/` shortcut.
 import './styles.css';
-import { h } from './components/dom';
+import { accessPanel } from './components/access-panel';
+import { h, OPEN_ACCESS_SETTINGS } from './components/dom';
 import { isTraceId, matchRoute, navigate, onNavigate, tracePath, type Route } from './router';
+import { onAccessChange } from './state/access-settings';
 import * as compare from './views/compare';
 import * as errors from './views/errors';
 import * as latency from './views/latency';
@@ -72,6 +74,12 @@ document.getElementById('trace-jump')!.addEventListener('submit', (e) => {
     navigate(tracePath(id));
   } else input.setCustomValidity('A trace ID is 1–32 hex digits'), input.reportValidity();
 });
+
+// New credentials can change every answer (another tenant, or access at all):
+// show the current page again with them.
+const settings = accessPanel(document.getElementById('access-gear')!, document.getElementById('tenant-badge')!);
+window.addEventListener(OPEN_ACCESS_SETTINGS, () => settings.open());
+onAccessChange(() => render());
 
 onNavigate(render);
 if (location.pathname === '/') navigate('/search', { replace: true, silent: true });

@@ -5,6 +5,11 @@
 // envelope, or rejects with an ApiError whose message is the server's
 // `errors[0].msg` (or the HTTP status / network failure when there is none).
 // Methods never reject with anything but ApiError.
+//
+// `requestEnvelope` is the only place that calls fetch and the only place that
+// adds the access headers (token, tenant) from state/access-settings.ts, so
+// every API call, and nothing else, carries them.
+import { accessHeaders, currentAccess } from '../state/access-settings';
 import type {
   CriticalPath,
   Dependency,
@@ -27,6 +32,11 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** 401 (no or unknown token) or 403 (token not for this tenant or role): fixable in the access settings. */
+  get isAuthError(): boolean {
+    return this.status === 401 || this.status === 403;
   }
 }
 
@@ -52,7 +62,8 @@ interface Envelope<T> {
 async function requestEnvelope<T>(path: string, params?: QueryParams, signal?: AbortSignal): Promise<Envelope<T>> {
   let res: Response;
   try {
-    res = await fetch(buildUrl(path, params), { signal, headers: { Accept: 'application/json' } });
+    const headers = { Accept: 'application/json', ...accessHeaders(currentAccess()) };
+    res = await fetch(buildUrl(path, params), { signal, headers });
   } catch (e) {
     throw new ApiError(`cannot reach the server: ${(e as Error).message}`, 0);
   }
@@ -88,10 +99,16 @@ export const api = {
   services: (signal?: AbortSignal) => request<string[]>('/api/services', {}, signal),
   operations: (service: string, signal?: AbortSignal) =>
     request<string[]>(`/api/services/${enc(service)}/operations`, {}, signal),
-  /** `params` are Jaeger /api/traces parameters (see state/search-query.ts). */
-  searchTraces: async (params: QueryParams, signal?: AbortSignal): Promise<TracesResponse> => {
-    const env = await requestEnvelope<JaegerTrace[]>('/api/traces', params, signal);
-    return { data: env.data ?? [], nextCursor: env.nextCursor };
+  /**
+   * `params` are Jaeger /api/traces parameters (see state/search-query.ts).
+   * For the next page pass the previous response's `nextCursor` as `cursor`
+   * with the SAME params (absolute start/end included): the server continues
+   * after that page's last trace in the same order. `nextCursor` is absent
+   * (never empty) when no further page exists.
+   */
+  searchTraces: async (params: QueryParams, signal?: AbortSignal, cursor?: string): Promise<TracesResponse> => {
+    const env = await requestEnvelope<JaegerTrace[]>('/api/traces', cursor ? { ...params, cursor } : params, signal);
+    return { data: env.data ?? [], nextCursor: env.nextCursor || undefined };
   },
   trace: async (id: string, signal?: AbortSignal): Promise<JaegerTrace> => {
     const traces = await request<JaegerTrace[]>(`/api/traces/${enc(id)}`, {}, signal);

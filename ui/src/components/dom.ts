@@ -1,4 +1,5 @@
 // Small DOM builders so views read as structure, not as createElement calls.
+import { ApiError } from '../api/client';
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | undefined | null>;
@@ -38,8 +39,32 @@ export function loadingBox(text = 'Loading…'): HTMLElement {
   return h('div', { class: 'placeholder loading' }, text);
 }
 
+/** Dispatched on window to open the access settings panel (main.ts listens). */
+export const OPEN_ACCESS_SETTINGS = 'tracery:open-access-settings';
+
+/**
+ * An error for the user. A 401/403 from the API says what is wrong and how to
+ * fix it (the access settings) instead of only the server's message, so a
+ * secured server never looks like an empty one.
+ */
 export function errorBox(err: unknown): HTMLElement {
   const msg = err instanceof Error ? err.message : String(err);
+  if (err instanceof ApiError && err.isAuthError) {
+    const open = h('button', { type: 'button', class: 'primary', 'data-test': 'open-access-settings' }, 'Open access settings');
+    open.addEventListener('click', () => window.dispatchEvent(new Event(OPEN_ACCESS_SETTINGS)));
+    const what =
+      err.status === 401
+        ? 'This Tracery requires a token (and, with multi-tenancy, a tenant).'
+        : 'The token is not allowed to read this tenant’s traces.';
+    return h(
+      'div',
+      { class: 'error-box auth-error', role: 'alert', 'data-test': 'auth-error' },
+      h('strong', {}, err.status === 401 ? 'Not signed in' : 'Access denied'),
+      h('p', {}, `${what} Set them in the access settings (the gear at the top right).`),
+      h('p', { class: 'server-msg' }, `Server said (HTTP ${err.status}): ${msg}`),
+      open,
+    );
+  }
   return h('div', { class: 'error-box', role: 'alert' }, msg);
 }
 

@@ -29,8 +29,12 @@ function fromLocalInput(v: string): number | null {
 export interface SearchFormHandle {
   element: HTMLFormElement;
   read(): SearchForm;
-  /** Resolves when the service list has loaded (and the initial service's operations). */
-  ready: Promise<void>;
+  /**
+   * Resolves when the service list has loaded (and the initial service's
+   * operations), with the error when the list could not be loaded (the form
+   * then still works with a typed-in service).
+   */
+  ready: Promise<{ servicesError?: unknown }>;
 }
 
 export function searchFormView(
@@ -84,14 +88,17 @@ export function searchFormView(
   service.addEventListener('change', () => void loadOperations(service.value, ''));
 
   const ready = (async () => {
+    let servicesError: unknown;
     try {
       const services = (await api.services(opts.signal)) ?? [];
       for (const svc of [...services].sort()) service.append(h('option', { value: svc, selected: svc === initial.service }, svc));
       if (initial.service && !services.includes(initial.service)) service.append(h('option', { value: initial.service, selected: true }, initial.service));
-    } catch {
+    } catch (e) {
+      servicesError = e;
       if (initial.service) service.append(h('option', { value: initial.service, selected: true }, initial.service));
     }
     await loadOperations(service.value, initial.operation);
+    return { servicesError };
   })();
 
   const read = (): SearchForm => ({
