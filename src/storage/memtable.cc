@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
+#include <shared_mutex>
 
 #include <spdlog/spdlog.h>
 
@@ -36,8 +38,29 @@ uint32_t Memtable::InternResource(const model::Resource& r) {
   if (inserted) {
     resources_.push_back(r);
     bytes_ += scratch_.size() * 3;
+    std::string_view service = r.ServiceName();
+    auto [sit, new_service] =
+        service_numbers_.try_emplace(std::string(service), static_cast<uint32_t>(service_names_.size()));
+    if (new_service) {
+      service_names_.emplace_back(service);
+      service_has_span_.push_back(0);
+      bytes_ += service.size() * 3 + 64;
+    }
+    resource_service_.push_back(sit->second);
   }
   return it->second;
+}
+
+void Memtable::NoteOperation(uint32_t service, model::SpanKind kind, std::string_view name) {
+  scratch_.resize(5);
+  std::memcpy(scratch_.data(), &service, 4);
+  scratch_[4] = static_cast<char>(kind);
+  scratch_.append(name);
+  if (operation_keys_.find(scratch_) != operation_keys_.end()) return;
+  operation_keys_.insert(scratch_);
+  operations_.push_back(CatalogOperation{service, kind, std::string(name)});
+  service_has_span_[service] = 1;
+  bytes_ += scratch_.size() * 2 + name.size() + 96;
 }
 
 uint32_t Memtable::InternScope(const model::Scope& s) {
@@ -73,7 +96,12 @@ void Memtable::AddEncoded(const model::SpanBatch& batch, std::string_view encode
 
 template <typename AppendSpan>
 void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
+  // Announce the wait first: walks in progress see it between two callbacks
+  // and give the lock up, and the writer-preferring lock keeps new readers out.
+  writers_waiting_.fetch_add(1, std::memory_order_relaxed);
   std::unique_lock lock(mu_);
+  writers_waiting_.fetch_sub(1, std::memory_order_relaxed);
+  adds_++;
   uint32_t res_map[16];
   uint32_t scope_map[16];
   std::vector<uint32_t> res_big, scope_big;  // only for batches with many resources
@@ -92,12 +120,19 @@ void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
 
   MemTrace* last = nullptr;
   model::TraceId last_id;
+  // The catalog entry of the previous kept span: consecutive spans of a
+  // batch often repeat it, and then the catalog lookup is skipped.
+  const model::Span* last_op = nullptr;
+  uint32_t last_op_service = 0;
   for (size_t i = 0; i < batch.spans.size(); ++i) {
     const model::Span& s = batch.spans[i];
     if (last == nullptr || !(s.trace_id == last_id)) {
-      auto [it, inserted] = traces_.try_emplace(s.trace_id);
-      if (inserted) bytes_ += sizeof(MemTrace) + sizeof(model::TraceId) + 32;  // node + bucket
-      last = &it->second;
+      auto [it, inserted] = positions_.try_emplace(s.trace_id, static_cast<uint32_t>(traces_.size()));
+      if (inserted) {
+        traces_.push_back(Entry{s.trace_id, MemTrace{}});
+        bytes_ += sizeof(Entry) + sizeof(model::TraceId) + 40;  // deque slot + map node + bucket
+      }
+      last = &traces_[it->second].trace;
       last_id = s.trace_id;
     }
     if (last->span_count >= max_spans_per_trace_) {
@@ -105,6 +140,14 @@ void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
       dropped_++;
       continue;
     }
+    uint32_t service = resource_service_[rm[s.resource_index]];
+    if (last_op == nullptr || service != last_op_service || s.kind != last_op->kind || s.name != last_op->name) {
+      NoteOperation(service, s.kind, s.name);
+      last_op = &s;
+      last_op_service = service;
+    }
+    min_span_start_ns_ = std::min(min_span_start_ns_, s.start_time_unix_nano);
+    max_span_start_ns_ = std::max(max_span_start_ns_, s.start_time_unix_nano);
     size_t capacity = last->encoded.capacity();
     append_span(i, rm[s.resource_index], sm[s.scope_index], &last->encoded);
     bytes_ += last->encoded.capacity() - capacity;
@@ -132,9 +175,9 @@ uint64_t Memtable::DroppedSpans() const {
 
 size_t Memtable::GetTrace(const model::TraceId& id, model::SpanBatch* out) const {
   std::shared_lock lock(mu_);
-  auto it = traces_.find(id);
-  if (it == traces_.end()) return 0;
-  const MemTrace& t = it->second;
+  auto it = positions_.find(id);
+  if (it == positions_.end()) return 0;
+  const MemTrace& t = traces_[it->second].trace;
   size_t first = out->spans.size();
   out->spans.resize(first + t.span_count);
   ByteReader in(t.encoded);
@@ -158,22 +201,58 @@ size_t Memtable::GetTrace(const model::TraceId& id, model::SpanBatch* out) const
   return t.span_count;
 }
 
-void Memtable::ForEachTrace(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const {
+size_t Memtable::Walk(size_t begin, size_t end, bool newest_first, const TraceFn& fn) const {
+  // One shared acquisition per stretch of traces; a stretch ends after the
+  // callback during which a writer started waiting. Re-acquiring then blocks
+  // (writer preference) until that writer is done. The walk ends at the
+  // traces present when it began, so a fast writer cannot keep it going.
   std::shared_lock lock(mu_);
-  for (const auto& [id, t] : traces_) {
-    if (!fn(id, t)) return;
+  end = std::min(end, traces_.size());
+  begin = std::min(begin, end);
+  size_t pos = newest_first ? end : begin;
+  while (true) {
+    if (newest_first) {
+      while (pos > begin) {
+        const Entry& e = traces_[--pos];
+        if (!fn(e.id, e.trace)) return pos;
+        if (writers_waiting_.load(std::memory_order_relaxed) != 0) break;
+      }
+      if (pos == begin) return pos;
+    } else {
+      while (pos < end) {
+        const Entry& e = traces_[pos++];
+        if (!fn(e.id, e.trace)) return pos;
+        if (writers_waiting_.load(std::memory_order_relaxed) != 0) break;
+      }
+      if (pos == end) return pos;
+    }
+    lock.unlock();
+    lock.lock();
   }
+}
+
+void Memtable::ForEachTrace(const TraceFn& fn) const { Walk(0, SIZE_MAX, false, fn); }
+
+void Memtable::ForEachTraceNewestFirst(const TraceFn& fn) const { Walk(0, SIZE_MAX, true, fn); }
+
+size_t Memtable::ForEachTraceIn(size_t begin, size_t end, const TraceFn& fn) const {
+  return Walk(begin, end, false, fn);
+}
+
+size_t Memtable::TraceCount() const {
+  std::shared_lock lock(mu_);
+  return traces_.size();
 }
 
 void Memtable::ForEachTraceSorted(
     const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const {
   std::shared_lock lock(mu_);
-  std::vector<const std::pair<const model::TraceId, MemTrace>*> order;
+  std::vector<const Entry*> order;
   order.reserve(traces_.size());
   for (const auto& e : traces_) order.push_back(&e);
-  std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->id < b->id; });
   for (auto* e : order) {
-    if (!fn(e->first, e->second)) return;
+    if (!fn(e->id, e->trace)) return;
   }
 }
 
@@ -181,11 +260,83 @@ std::vector<std::pair<model::TraceId, const MemTrace*>> Memtable::SortedTraces()
   std::shared_lock lock(mu_);
   std::vector<std::pair<model::TraceId, const MemTrace*>> out;
   out.reserve(traces_.size());
-  for (const auto& [id, t] : traces_) {
-    if (t.span_count != 0) out.emplace_back(id, &t);
+  for (const auto& e : traces_) {
+    if (e.trace.span_count != 0) out.emplace_back(e.id, &e.trace);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
+}
+
+std::vector<std::string> Memtable::Services() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < service_names_.size(); ++i) {
+    if (service_has_span_[i]) out.push_back(service_names_[i]);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<Operation> Memtable::Operations(std::string_view service, std::optional<model::SpanKind> kind) const {
+  std::shared_lock lock(mu_);
+  std::vector<Operation> out;
+  auto it = service_numbers_.find(std::string(service));
+  if (it == service_numbers_.end()) return out;
+  for (const auto& op : operations_) {
+    if (op.service == it->second && (!kind || op.kind == *kind)) out.push_back(Operation{op.name, op.kind});
+  }
+  return out;
+}
+
+std::vector<DependencyLink> Memtable::Dependencies(uint64_t start_ns, uint64_t end_ns) const {
+  bool whole_range;
+  uint64_t version;
+  {
+    std::shared_lock lock(mu_);
+    whole_range = spans_ == 0 || (start_ns <= min_span_start_ns_ && max_span_start_ns_ <= end_ns);
+    version = adds_;
+  }
+  if (whole_range) {
+    std::lock_guard g(deps_mu_);
+    if (deps_cache_ && deps_cache_->version == version) return deps_cache_->links;
+  }
+  // Counted by service number pair (parent << 32 | child): no strings per call.
+  std::unordered_map<uint64_t, std::pair<uint64_t, uint64_t>> calls;
+  std::unordered_map<uint64_t, uint32_t> service_of;  // span id -> service number, per trace
+  std::vector<model::Span> spans;
+  ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
+    DecodeSpans(t, &spans);
+    service_of.clear();
+    for (const auto& s : spans) service_of[s.span_id.value] = resource_service_[s.resource_index];
+    for (const auto& s : spans) {
+      if (s.start_time_unix_nano < start_ns || s.start_time_unix_nano > end_ns || s.parent_span_id.IsZero()) continue;
+      auto it = service_of.find(s.parent_span_id.value);
+      uint32_t child = resource_service_[s.resource_index];
+      if (it == service_of.end() || it->second == child) continue;
+      auto& v = calls[uint64_t{it->second} << 32 | child];
+      v.first++;
+      if (s.status_code == model::StatusCode::kError) v.second++;
+    }
+    return true;
+  });
+  auto cache = std::make_shared<DependencyCache>();
+  bool unchanged;
+  {
+    std::shared_lock lock(mu_);
+    cache->links.reserve(calls.size());
+    for (const auto& [key, v] : calls) {
+      cache->links.push_back(DependencyLink{service_names_[key >> 32], service_names_[key & 0xffffffffu], v.first, v.second});
+    }
+    unchanged = adds_ == version;
+  }
+  // Cache only an answer no Add raced with: then it is exactly the memtable's.
+  if (whole_range && unchanged) {
+    cache->version = version;
+    std::lock_guard g(deps_mu_);
+    deps_cache_ = cache;
+    return cache->links;
+  }
+  return std::move(cache->links);
 }
 
 }  // namespace tracery::storage

@@ -10,18 +10,39 @@
 //
 // Thread-safety: Add (one writer at a time, the group-commit leader) may run
 // concurrently with any number of readers; all methods lock internally.
+// Readers never hold the lock for more than a bounded amount of work: the
+// trace walks (ForEachTrace and friends) give the lock up between two
+// callbacks whenever a writer is waiting, and the lock is writer-preferring
+// (WriterPriorityMutex), so however many searches overlap, an Add waits at
+// most for each active reader's current callback (one trace) to finish.
+//
+// Traces are kept in arrival order of their first span, at positions that
+// never change (0, 1, 2, ...), which lets a walk resume where it gave the
+// lock up, and lets a search for the most recent traces walk newest first.
+//
+// The memtable also keeps, as spans are added, the catalog the UI asks for on
+// every page (services, and each service's operations with their span kind),
+// and caches the dependency edges of a memtable that has stopped changing,
+// so those queries do not decode spans.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <shared_mutex>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "model/span.h"
 #include "storage/span_codec.h"
 #include "storage/span_matcher.h"
+#include "storage/span_store.h"
+#include "storage/writer_priority_mutex.h"
 
 namespace tracery::storage {
 
@@ -77,11 +98,54 @@ class Memtable {
   // returns the number appended.
   size_t GetTrace(const model::TraceId& id, model::SpanBatch* out) const;
 
-  // Calls fn for every trace under a shared lock; fn must not call back into
-  // this memtable. Stops when fn returns false. Order: unspecified.
-  void ForEachTrace(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const;
-  // Like ForEachTrace, but in trace-id order (used to build segments).
-  void ForEachTraceSorted(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const;
+  using TraceFn = std::function<bool(const model::TraceId&, const MemTrace&)>;
+
+  // Calls fn for every trace, in arrival order of the traces' first spans,
+  // until fn returns false. Each call runs under the shared lock, but the
+  // walk may give the lock up between two calls (to let a waiting Add in),
+  // so during one walk:
+  //  - every trace present when the walk began is visited exactly once;
+  //    traces added after it began are not visited (so a walk ends however
+  //    fast the writer adds);
+  //  - a trace visited late in the walk may hold spans added after the walk
+  //    began, and the resource/scope tables may have grown between two
+  //    calls: anything derived from them (e.g. bits per resource) and cached
+  //    across calls must be refreshed when resource_count() has changed;
+  //  - the MemTrace reference and the tables' references are valid only
+  //    inside the call.
+  // fn must not call a locking method of this memtable (everything except
+  // resource(), scope() and the counts beside them): the lock is not
+  // recursive and a waiting writer would deadlock it.
+  void ForEachTrace(const TraceFn& fn) const;
+  // As ForEachTrace, newest first (reverse arrival order of the traces'
+  // first spans), for searches that want the most recent traces.
+  void ForEachTraceNewestFirst(const TraceFn& fn) const;
+  // As ForEachTrace, over the traces at positions [begin, end) (clamped to
+  // TraceCount()); returns the position after the last trace fn was called
+  // on. Lets a caller walk in pieces and do slow work (e.g. hand spans to a
+  // consumer) between pieces without holding anything.
+  size_t ForEachTraceIn(size_t begin, size_t end, const TraceFn& fn) const;
+  // The number of traces; positions [0, TraceCount()) are valid.
+  size_t TraceCount() const;
+  // Like ForEachTrace, but in trace-id order and holding the shared lock for
+  // the whole walk: for frozen memtables (building segments), where no
+  // writer can be waiting.
+  void ForEachTraceSorted(const TraceFn& fn) const;
+
+  // The services with at least one kept span, sorted. Maintained by Add: no
+  // span is decoded.
+  std::vector<std::string> Services() const;
+  // The distinct (operation name, span kind) of the kept spans of `service`
+  // (of that kind only, when given), unordered. Maintained by Add.
+  std::vector<Operation> Operations(std::string_view service, std::optional<model::SpanKind> kind) const;
+  // The cross-service parent->child calls among each trace's kept spans
+  // (parent and child in the same trace, services differ) whose child starts
+  // in [start_ns, end_ns], with the calls whose child has status ERROR;
+  // unordered, one link per (parent, child) pair. When the range covers
+  // every kept span's start, the answer is cached until the next Add, so a
+  // frozen memtable decodes its spans for this once; otherwise (or while
+  // Adds keep coming) it decodes, walking as ForEachTrace does.
+  std::vector<DependencyLink> Dependencies(uint64_t start_ns, uint64_t end_ns) const;
 
   // REQUIRES: called from within a ForEachTrace callback (the tables only
   // grow, and references are stable while the shared lock is held).
@@ -91,7 +155,8 @@ class Memtable {
   size_t scope_count() const { return scopes_.size(); }
 
   // The traces in trace-id order. REQUIRES: the memtable is frozen (no
-  // further Add), so the pointers stay valid without a lock.
+  // further Add), so the pointers' targets stay unchanged without a lock
+  // (the pointers themselves stay valid for the memtable's lifetime).
   std::vector<std::pair<model::TraceId, const MemTrace*>> SortedTraces() const;
 
   // Wal files whose records this memtable holds; deleted once it is in segments.
@@ -104,19 +169,56 @@ class Memtable {
   // scope indexes rm/sm to *dst.
   template <typename AppendSpan>
   void AddImpl(const model::SpanBatch& batch, AppendSpan append_span);
+  // Records (service, kind, name) in the catalog. REQUIRES: mu_ held exclusively.
+  void NoteOperation(uint32_t service, model::SpanKind kind, std::string_view name);
+  // Visits positions [begin, end) (end clamped to the trace count when the
+  // walk begins) upwards, or downwards when newest_first; returns the next
+  // position an upward walk would visit.
+  size_t Walk(size_t begin, size_t end, bool newest_first, const TraceFn& fn) const;
+
+  struct Entry {
+    model::TraceId id;
+    MemTrace trace;
+  };
+  struct DependencyCache {
+    uint64_t version = 0;  // adds_ when computed
+    std::vector<DependencyLink> links;
+  };
 
   const size_t max_spans_per_trace_;
   const uint64_t created_ns_;
-  mutable std::shared_mutex mu_;
-  std::unordered_map<model::TraceId, MemTrace, model::TraceIdHash> traces_;
+  mutable WriterPriorityMutex mu_;
+  // Adds waiting for mu_: a walk gives the shared lock up when non-zero.
+  mutable std::atomic<uint32_t> writers_waiting_{0};
+  std::deque<Entry> traces_;  // by position; a deque keeps references stable as it grows
+  std::unordered_map<model::TraceId, uint32_t, model::TraceIdHash> positions_;
   std::vector<model::Resource> resources_;
   std::vector<model::Scope> scopes_;
   std::unordered_map<std::string, uint32_t> resource_ids_;  // encoded content -> index
   std::unordered_map<std::string, uint32_t> scope_ids_;
+  // Catalog. Services are numbered by name (resources of one service share
+  // a number); operations are deduplicated by a key of service number, kind
+  // and name.
+  std::vector<uint32_t> resource_service_;  // resource index -> service number
+  std::vector<std::string> service_names_;  // service number -> name
+  std::vector<uint8_t> service_has_span_;   // service number -> a span was kept
+  std::unordered_map<std::string, uint32_t> service_numbers_;
+  std::unordered_set<std::string> operation_keys_;
+  struct CatalogOperation {
+    uint32_t service;
+    model::SpanKind kind;
+    std::string name;
+  };
+  std::vector<CatalogOperation> operations_;
   std::string scratch_;
   size_t bytes_ = 0;  // heap bytes held: trace buffers' capacity, map nodes, tables
   size_t spans_ = 0;
   uint64_t dropped_ = 0;
+  uint64_t adds_ = 0;  // Add calls: a version for caches of derived data
+  uint64_t min_span_start_ns_ = UINT64_MAX;
+  uint64_t max_span_start_ns_ = 0;
+  mutable std::mutex deps_mu_;  // guards deps_cache_; never held with mu_ exclusively
+  mutable std::shared_ptr<const DependencyCache> deps_cache_;
 };
 
 }  // namespace tracery::storage
