@@ -51,16 +51,66 @@ uint32_t Memtable::InternResource(const model::Resource& r) {
   return it->second;
 }
 
+namespace {
+
+// The name of the span encoded at `begin` in `encoded` (EncodeSpanBody's
+// layout: trace id, span id, parent id, trace state, flags, name). Read from
+// the bytes just copied, which are in cache, rather than from the batch's
+// strings, which may not be.
+std::string_view EncodedSpanName(std::string_view encoded, size_t begin) {
+  ByteReader in(encoded.substr(begin));
+  in.Bytes(32);
+  in.LengthPrefixed();  // trace state
+  in.Varint();          // flags
+  std::string_view name = in.LengthPrefixed();
+  if (!in.ok()) {
+    spdlog::critical("storage: memtable span encoding corrupt (name); memory is corrupt");
+    std::abort();
+  }
+  return name;
+}
+
+}  // namespace
+
+size_t Memtable::OperationKeyHash::operator()(const OperationKey& k) const {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  uint64_t h = (uint64_t{k.service} << 8 | static_cast<uint8_t>(k.kind)) ^ (k.name.size() * kMul);
+  const char* p = k.name.data();
+  size_t n = k.name.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * kMul;
+  }
+  return static_cast<size_t>(h ^ (h >> 32));
+}
+
 void Memtable::NoteOperation(uint32_t service, model::SpanKind kind, std::string_view name) {
-  scratch_.resize(5);
-  std::memcpy(scratch_.data(), &service, 4);
-  scratch_[4] = static_cast<char>(kind);
-  scratch_.append(name);
-  if (operation_keys_.find(scratch_) != operation_keys_.end()) return;
-  operation_keys_.insert(scratch_);
-  operations_.push_back(CatalogOperation{service, kind, std::string(name)});
+  uint64_t probe = uint64_t{service} * 0x9E3779B97F4A7C15ull ^ static_cast<uint8_t>(kind) ^ name.size() << 8;
+  if (!name.empty()) {
+    probe ^= static_cast<uint64_t>(static_cast<uint8_t>(name.front())) << 16 ^
+             static_cast<uint64_t>(static_cast<uint8_t>(name[name.size() / 2])) << 24 ^
+             static_cast<uint64_t>(static_cast<uint8_t>(name.back())) << 32;
+  }
+  probe *= 0xC2B2AE3D27D4EB4Full;
+  const CatalogOperation*& slot = operation_cache_[(probe >> 40) % kOperationCacheSlots];
+  if (slot != nullptr && slot->service == service && slot->kind == kind && slot->name == name) return;
+  auto it = operation_keys_.find(OperationKey{service, kind, name});
+  if (it != operation_keys_.end()) {
+    slot = &operations_[it->second];
+    return;
+  }
+  const CatalogOperation& op = operations_.emplace_back(CatalogOperation{service, kind, std::string(name)});
+  operation_keys_.emplace(OperationKey{service, kind, op.name}, static_cast<uint32_t>(operations_.size() - 1));
+  slot = &op;
   service_has_span_[service] = 1;
-  bytes_ += scratch_.size() * 2 + name.size() + 96;
+  bytes_ += sizeof(CatalogOperation) + name.size() + 64;
 }
 
 uint32_t Memtable::InternScope(const model::Scope& s) {
@@ -120,10 +170,6 @@ void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
 
   MemTrace* last = nullptr;
   model::TraceId last_id;
-  // The catalog entry of the previous kept span: consecutive spans of a
-  // batch often repeat it, and then the catalog lookup is skipped.
-  const model::Span* last_op = nullptr;
-  uint32_t last_op_service = 0;
   for (size_t i = 0; i < batch.spans.size(); ++i) {
     const model::Span& s = batch.spans[i];
     if (last == nullptr || !(s.trace_id == last_id)) {
@@ -140,17 +186,13 @@ void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
       dropped_++;
       continue;
     }
-    uint32_t service = resource_service_[rm[s.resource_index]];
-    if (last_op == nullptr || service != last_op_service || s.kind != last_op->kind || s.name != last_op->name) {
-      NoteOperation(service, s.kind, s.name);
-      last_op = &s;
-      last_op_service = service;
-    }
     min_span_start_ns_ = std::min(min_span_start_ns_, s.start_time_unix_nano);
     max_span_start_ns_ = std::max(max_span_start_ns_, s.start_time_unix_nano);
     size_t capacity = last->encoded.capacity();
+    size_t span_begin = last->encoded.size();
     append_span(i, rm[s.resource_index], sm[s.scope_index], &last->encoded);
     bytes_ += last->encoded.capacity() - capacity;
+    NoteOperation(resource_service_[rm[s.resource_index]], s.kind, EncodedSpanName(last->encoded, span_begin));
     last->span_count++;
     last->min_start_ns = std::min(last->min_start_ns, s.start_time_unix_nano);
     last->max_duration_ns = std::max(last->max_duration_ns, s.DurationNanos());

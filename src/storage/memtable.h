@@ -35,7 +35,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "model/span.h"
@@ -203,13 +202,31 @@ class Memtable {
   std::vector<std::string> service_names_;  // service number -> name
   std::vector<uint8_t> service_has_span_;   // service number -> a span was kept
   std::unordered_map<std::string, uint32_t> service_numbers_;
-  std::unordered_set<std::string> operation_keys_;
   struct CatalogOperation {
     uint32_t service;
     model::SpanKind kind;
     std::string name;
   };
-  std::vector<CatalogOperation> operations_;
+  // A catalog key; `name` views a CatalogOperation's name (or, for a lookup,
+  // the span's).
+  struct OperationKey {
+    uint32_t service;
+    model::SpanKind kind;
+    std::string_view name;
+    friend bool operator==(const OperationKey&, const OperationKey&) = default;
+  };
+  // Looked up when a span misses operation_cache_: a short
+  // multiply-mix over 8-byte words instead of std::hash's byte loop.
+  struct OperationKeyHash {
+    size_t operator()(const OperationKey& k) const;
+  };
+  std::deque<CatalogOperation> operations_;  // a deque: names stay put, keys view them
+  std::unordered_map<OperationKey, uint32_t, OperationKeyHash> operation_keys_;  // -> index in operations_
+  // In front of operation_keys_: a direct-mapped cache indexed by a few
+  // bytes of the key (no loop over the name), which answers most spans from
+  // L1. Collisions only cost a fall-through to the full lookup.
+  static constexpr size_t kOperationCacheSlots = 1024;
+  std::unique_ptr<const CatalogOperation*[]> operation_cache_{new const CatalogOperation*[kOperationCacheSlots]()};
   std::string scratch_;
   size_t bytes_ = 0;  // heap bytes held: trace buffers' capacity, map nodes, tables
   size_t spans_ = 0;
