@@ -407,7 +407,7 @@ void BM_CatalogQueryMemtable(benchmark::State& state) {
   for (auto _ : state) {
     switch (state.range(0)) {
       case 0: items = store->GetServices()->size(); break;
-      case 1: items = store->GetOperations("payment", std::nullopt)->size(); break;
+      case 1: items = store->GetOperations("frontend", std::nullopt)->size(); break;
       case 2: items = store->GetDependencies(0, UINT64_MAX)->size(); break;
     }
   }
