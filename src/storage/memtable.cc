@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <shared_mutex>
@@ -243,34 +244,82 @@ size_t Memtable::GetTrace(const model::TraceId& id, model::SpanBatch* out) const
   return t.span_count;
 }
 
+namespace {
+
+// Copies a trace for a callback that runs without the lock, reusing dst's
+// buffer (MemTrace's copy-assignment would allocate a fresh one each time).
+void CopyTrace(const MemTrace& src, MemTrace* dst) {
+  static_assert(sizeof(MemTrace) == sizeof(std::string) + 40, "copy every MemTrace field here");
+  dst->encoded.assign(src.encoded);
+  dst->span_count = src.span_count;
+  dst->dropped_spans = src.dropped_spans;
+  dst->min_start_ns = src.min_start_ns;
+  dst->max_duration_ns = src.max_duration_ns;
+  dst->resource_bits = src.resource_bits;
+  dst->has_error = src.has_error;
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 size_t Memtable::Walk(size_t begin, size_t end, bool newest_first, const TraceFn& fn) const {
-  // One shared acquisition per stretch of traces; a stretch ends after the
-  // callback during which a writer started waiting. Re-acquiring then blocks
-  // (writer preference) until that writer is done. The walk ends at the
-  // traces present when it began, so a fast writer cannot keep it going.
+  // Callbacks per cost sample; mean callback cost above which the walk
+  // copies traces out (a summary check costs ~10 ns, decoding a trace µs);
+  // how much one copy-out takes.
+  constexpr size_t kSample = 64;
+  constexpr int64_t kExpensiveNs = 1000;
+  constexpr size_t kCopyTraces = 32;
+  constexpr size_t kCopyBytes = 256 << 10;
   std::shared_lock lock(mu_);
   end = std::min(end, traces_.size());
   begin = std::min(begin, end);
   size_t pos = newest_first ? end : begin;
-  while (true) {
-    if (newest_first) {
-      while (pos > begin) {
-        const Entry& e = traces_[--pos];
+  auto more = [&] { return newest_first ? pos > begin : pos < end; };
+  auto next = [&]() -> const Entry& { return newest_first ? traces_[--pos] : traces_[pos++]; };
+  bool copy_out = false;
+  std::vector<Entry> copies;  // reused across copy-outs
+  while (more()) {
+    if (!lock.owns_lock()) lock.lock();  // blocks while a writer waits (writer preference)
+    if (!copy_out) {
+      // Under the lock, until a writer waits; the cost sample decides
+      // whether the rest of the walk copies out.
+      const int64_t t0 = NowNs();
+      size_t n = 0;
+      bool writer_waits = false;
+      while (more() && n < kSample && !writer_waits) {
+        const Entry& e = next();
+        ++n;
         if (!fn(e.id, e.trace)) return pos;
-        if (writers_waiting_.load(std::memory_order_relaxed) != 0) break;
+        writer_waits = writers_waiting_.load(std::memory_order_relaxed) != 0;
       }
-      if (pos == begin) return pos;
+      if (n == kSample && (NowNs() - t0) / static_cast<int64_t>(n) > kExpensiveNs) copy_out = true;
+      if (writer_waits || copy_out) lock.unlock();
     } else {
-      while (pos < end) {
-        const Entry& e = traces_[pos++];
-        if (!fn(e.id, e.trace)) return pos;
-        if (writers_waiting_.load(std::memory_order_relaxed) != 0) break;
+      size_t n = 0, bytes = 0;
+      const size_t first = pos;
+      while (more() && n < kCopyTraces && bytes < kCopyBytes) {
+        const Entry& e = next();
+        if (copies.size() <= n) copies.emplace_back();
+        copies[n].id = e.id;
+        CopyTrace(e.trace, &copies[n].trace);
+        bytes += e.trace.encoded.size();
+        ++n;
       }
-      if (pos == end) return pos;
+      lock.unlock();
+      const int64_t t0 = NowNs();
+      for (size_t i = 0; i < n; ++i) {
+        if (!fn(copies[i].id, copies[i].trace)) return newest_first ? first - i - 1 : first + i + 1;
+      }
+      // Cheap callbacks again (e.g. past the traces a search wanted): back
+      // to calling under the lock, which costs no copies.
+      if (n == kCopyTraces && (NowNs() - t0) / static_cast<int64_t>(n) < kExpensiveNs / 4) copy_out = false;
     }
-    lock.unlock();
-    lock.lock();
   }
+  return pos;
 }
 
 void Memtable::ForEachTrace(const TraceFn& fn) const { Walk(0, SIZE_MAX, false, fn); }

@@ -26,7 +26,9 @@
 // so those queries do not decode spans.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -44,6 +46,47 @@
 #include "storage/writer_priority_mutex.h"
 
 namespace tracery::storage {
+
+// An append-only array whose elements never move, readable without a lock
+// at any index below size() while one writer appends: the chunk holding an
+// element and the element itself are written before size() is published
+// (release), and a reader that saw the size (acquire) sees them. Chunks
+// double in size, so there is no reallocation to race with.
+template <typename T>
+class AppendOnlyTable {
+ public:
+  AppendOnlyTable() = default;
+  ~AppendOnlyTable() {
+    for (T* c : chunks_) delete[] c;
+  }
+  AppendOnlyTable(const AppendOnlyTable&) = delete;
+  AppendOnlyTable& operator=(const AppendOnlyTable&) = delete;
+
+  size_t size() const { return size_.load(std::memory_order_acquire); }
+  // REQUIRES: i < size().
+  const T& operator[](size_t i) const {
+    auto [k, off] = Locate(i);
+    return chunks_[k][off];
+  }
+  // REQUIRES: one appender at a time.
+  void push_back(const T& v) {
+    size_t i = size_.load(std::memory_order_relaxed);
+    auto [k, off] = Locate(i);
+    if (chunks_[k] == nullptr) chunks_[k] = new T[kFirstChunk << k];
+    chunks_[k][off] = v;
+    size_.store(i + 1, std::memory_order_release);
+  }
+
+ private:
+  static constexpr size_t kFirstChunk = 16;
+  // Chunk k holds kFirstChunk << k elements, from index kFirstChunk * (2^k - 1).
+  static std::pair<size_t, size_t> Locate(size_t i) {
+    size_t k = static_cast<size_t>(std::bit_width(i / kFirstChunk + 1)) - 1;
+    return {k, i - kFirstChunk * ((size_t{1} << k) - 1)};
+  }
+  std::array<T*, 48> chunks_{};
+  std::atomic<size_t> size_{0};
+};
 
 struct MemTrace {
   // The kept spans in arrival order, each in EncodeSpan layout, with
@@ -100,9 +143,13 @@ class Memtable {
   using TraceFn = std::function<bool(const model::TraceId&, const MemTrace&)>;
 
   // Calls fn for every trace, in arrival order of the traces' first spans,
-  // until fn returns false. Each call runs under the shared lock, but the
-  // walk may give the lock up between two calls (to let a waiting Add in),
-  // so during one walk:
+  // until fn returns false. The walk never makes a writer wait for more than
+  // a bounded piece of work: cheap callbacks (summary checks) run under the
+  // shared lock, which the walk gives up between two calls whenever an Add
+  // is waiting; once callbacks prove expensive (decoding spans, measured
+  // every 64 calls), the walk copies a few traces out under the lock and
+  // calls fn on the copies without it, so a reader that the OS preempts in
+  // a callback does not hold the writer up. So during one walk:
   //  - every trace present when the walk began is visited exactly once;
   //    traces added after it began are not visited (so a walk ends however
   //    fast the writer adds);
@@ -110,11 +157,11 @@ class Memtable {
   //    began, and the resource/scope tables may have grown between two
   //    calls: anything derived from them (e.g. bits per resource) and cached
   //    across calls must be refreshed when resource_count() has changed;
-  //  - the MemTrace reference and the tables' references are valid only
-  //    inside the call.
+  //  - the MemTrace reference (the trace itself or a copy of it) is valid
+  //    only inside the call.
   // fn must not call a locking method of this memtable (everything except
-  // resource(), scope() and the counts beside them): the lock is not
-  // recursive and a waiting writer would deadlock it.
+  // resource(), scope() and the counts beside them): fn may run under the
+  // lock, which is not recursive, and a waiting writer would deadlock it.
   void ForEachTrace(const TraceFn& fn) const;
   // As ForEachTrace, newest first (reverse arrival order of the traces'
   // first spans), for searches that want the most recent traces.
@@ -146,8 +193,8 @@ class Memtable {
   // Adds keep coming) it decodes, walking as ForEachTrace does.
   std::vector<DependencyLink> Dependencies(uint64_t start_ns, uint64_t end_ns) const;
 
-  // REQUIRES: called from within a ForEachTrace callback (the tables only
-  // grow, and references are stable while the shared lock is held).
+  // The resource and scope tables only grow and their elements never move:
+  // callable at any time (with or without a walk) for i < the count.
   const model::Resource& resource(uint32_t i) const { return resources_[i]; }
   const model::Scope& scope(uint32_t i) const { return scopes_[i]; }
   size_t resource_count() const { return resources_.size(); }
@@ -191,14 +238,15 @@ class Memtable {
   mutable std::atomic<uint32_t> writers_waiting_{0};
   std::deque<Entry> traces_;  // by position; a deque keeps references stable as it grows
   std::unordered_map<model::TraceId, uint32_t, model::TraceIdHash> positions_;
-  std::vector<model::Resource> resources_;
-  std::vector<model::Scope> scopes_;
+  // Readable without mu_ (callbacks may run without it).
+  AppendOnlyTable<model::Resource> resources_;
+  AppendOnlyTable<model::Scope> scopes_;
   std::unordered_map<std::string, uint32_t> resource_ids_;  // encoded content -> index
   std::unordered_map<std::string, uint32_t> scope_ids_;
   // Catalog. Services are numbered by name (resources of one service share
   // a number); operations are deduplicated by a key of service number, kind
   // and name.
-  std::vector<uint32_t> resource_service_;  // resource index -> service number
+  AppendOnlyTable<uint32_t> resource_service_;  // resource index -> service number
   std::vector<std::string> service_names_;  // service number -> name
   std::vector<uint8_t> service_has_span_;   // service number -> a span was kept
   std::unordered_map<std::string, uint32_t> service_numbers_;

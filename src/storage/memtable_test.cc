@@ -270,6 +270,53 @@ TEST(Memtable, WalkLetsAddsInAndStillVisitsEveryTraceOnce) {
   EXPECT_GT(adds_during_walk, 0u) << "the walk kept the writer out from start to end";
 }
 
+// Expensive callbacks (decoding) are called on copies made under the lock
+// and run without it: they must see exactly what cheap callbacks (called
+// under the lock on the traces themselves) see, in the same order, and a
+// stop must still report the right position.
+TEST(Memtable, ExpensiveCallbacksSeeTheSameTracesAsCheapOnes) {
+  Memtable mem(10'000, 0);
+  testing::SpanGenerator gen;
+  for (size_t n = 0; n < 30'000;) {
+    model::SpanBatch b = gen.NextBatch(1000);
+    n += b.spans.size();
+    mem.Add(b);
+  }
+  struct Seen {
+    model::TraceId id;
+    uint32_t spans;
+    uint64_t min_start_ns;
+    std::string encoded;
+    bool operator==(const Seen&) const = default;
+  };
+  std::vector<Seen> cheap, expensive;
+  mem.ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
+    cheap.push_back({id, t.span_count, t.min_start_ns, t.encoded});
+    return true;
+  });
+  std::vector<model::Span> spans;
+  std::set<std::string> services;
+  mem.ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
+    expensive.push_back({id, t.span_count, t.min_start_ns, t.encoded});
+    for (int i = 0; i < 3; ++i) DecodeSpans(t, &spans);  // surely over the copy-out threshold
+    for (const auto& s : spans) services.emplace(mem.resource(s.resource_index).ServiceName());
+    return true;
+  });
+  ASSERT_EQ(cheap.size(), mem.TraceCount());
+  EXPECT_TRUE(cheap == expensive);
+  EXPECT_EQ(std::vector<std::string>(services.begin(), services.end()), mem.Services());
+
+  size_t calls = 0;
+  const size_t stop_at = cheap.size() - 7;  // deep into the copied-out part
+  size_t next = mem.ForEachTraceIn(0, SIZE_MAX, [&](const model::TraceId& id, const MemTrace& t) {
+    DecodeSpans(t, &spans);
+    EXPECT_EQ(id, cheap[calls].id);
+    return ++calls < stop_at;
+  });
+  EXPECT_EQ(calls, stop_at);
+  EXPECT_EQ(next, stop_at);
+}
+
 TEST(Memtable, NewestFirstWalksInReverseArrivalOfTheFirstSpan) {
   Memtable mem(1000, 0);
   for (uint64_t n : {5, 3, 9}) mem.Add(BatchForTrace(n));
