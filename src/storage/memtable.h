@@ -12,9 +12,10 @@
 // concurrently with any number of readers; all methods lock internally.
 // Readers never hold the lock for more than a bounded amount of work: the
 // trace walks (ForEachTrace and friends) give the lock up between two
-// callbacks whenever a writer is waiting, and the lock is writer-preferring
+// callbacks whenever a writer is waiting (or, when callbacks are expensive,
+// hold it only to copy a few traces out), and the lock is writer-preferring
 // (WriterPriorityMutex), so however many searches overlap, an Add waits at
-// most for each active reader's current callback (one trace) to finish.
+// most for each active walk's current callback or copy-out to finish.
 //
 // Traces are kept in arrival order of their first span, at positions that
 // never change (0, 1, 2, ...), which lets a walk resume where it gave the
@@ -282,7 +283,7 @@ class Memtable {
   uint64_t adds_ = 0;  // Add calls: a version for caches of derived data
   uint64_t min_span_start_ns_ = UINT64_MAX;
   uint64_t max_span_start_ns_ = 0;
-  mutable std::mutex deps_mu_;  // guards deps_cache_; never held with mu_ exclusively
+  mutable std::mutex deps_mu_;  // guards deps_cache_; never held together with mu_
   mutable std::shared_ptr<const DependencyCache> deps_cache_;
 };
 
