@@ -1000,16 +1000,9 @@ Result<std::vector<std::string>> EmbeddedStore::GetServices() {
   for (const auto& e : snap.segments) {
     for (const auto& op : e.reader->operations()) services.insert(op.service);
   }
-  std::vector<model::Span> spans;
+  // Memtables keep their catalog as spans arrive: nothing to decode.
   for (const auto& m : snap.memtables) {
-    m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      DecodeSpans(t, &spans);
-      for (const auto& s : spans) {
-        std::string_view svc = m->resource(s.resource_index).ServiceName();
-        if (services.find(svc) == services.end()) services.emplace(svc);
-      }
-      return true;
-    });
+    for (auto& svc : m->Services()) services.insert(std::move(svc));
   }
   return std::vector<std::string>(services.begin(), services.end());
 }
@@ -1023,17 +1016,8 @@ Result<std::vector<Operation>> EmbeddedStore::GetOperations(const std::string& s
       if (op.service == service && (!kind || op.kind == *kind)) ops.emplace(op.name, static_cast<uint8_t>(op.kind));
     }
   }
-  std::vector<model::Span> spans;
   for (const auto& m : snap.memtables) {
-    m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      DecodeSpans(t, &spans);
-      for (const auto& s : spans) {
-        if ((!kind || s.kind == *kind) && m->resource(s.resource_index).ServiceName() == service) {
-          ops.emplace(s.name, static_cast<uint8_t>(s.kind));
-        }
-      }
-      return true;
-    });
+    for (auto& op : m->Operations(service, kind)) ops.emplace(std::move(op.name), static_cast<uint8_t>(op.kind));
   }
   std::vector<Operation> out;
   for (const auto& [name, k] : ops) out.push_back(Operation{name, static_cast<model::SpanKind>(k)});
@@ -1082,13 +1066,14 @@ Result<std::vector<DependencyLink>> EmbeddedStore::GetDependencies(uint64_t star
           return true;
         }));
   }
-  std::vector<model::Span> spans;
+  // A frozen memtable answers from its cache once it has been asked for a
+  // range covering it; the active one decodes, giving its lock up as it goes.
   for (const auto& m : snap.memtables) {
-    m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      DecodeSpans(t, &spans);
-      count_edges(spans, [&](const model::Span& s) { return m->resource(s.resource_index).ServiceName(); });
-      return true;
-    });
+    for (const auto& l : m->Dependencies(start_ns, end_ns)) {
+      auto& v = edges[{l.parent, l.child}];
+      v.first += l.call_count;
+      v.second += l.error_count;
+    }
   }
   std::vector<DependencyLink> out;
   for (const auto& [k, v] : edges) out.push_back(DependencyLink{k.first, k.second, v.first, v.second});
@@ -1100,23 +1085,30 @@ Status EmbeddedStore::ScanSpans(uint64_t start_ns, uint64_t end_ns,
   Snapshot snap = TakeSnapshot();
   model::SpanBatch batch;
   bool stop = false;
+  // Memtables: copy a piece of traces out under the memtable's lock, hand
+  // them to fn outside it, and go on from where the piece ended; fn may be
+  // slow, and copying a whole memtable out first would double its memory.
+  constexpr size_t kGroupsPerPiece = 256;
   for (const auto& m : snap.memtables) {
-    // Copy out under the memtable's lock, call fn outside it.
     std::vector<model::SpanBatch> groups;
     std::vector<model::Span> spans;
-    m->ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
-      model::SpanBatch b;
-      DecodeSpans(t, &spans);
-      for (const auto& s : spans) {
-        if (s.start_time_unix_nano >= start_ns && s.start_time_unix_nano < end_ns) {
-          AppendSpan(s, m->resource(s.resource_index), m->scope(s.scope_index), &b);
+    const size_t end = m->TraceCount();  // traces that arrive during the scan are left out
+    for (size_t pos = 0; pos < end;) {
+      groups.clear();
+      pos = m->ForEachTraceIn(pos, end, [&](const model::TraceId&, const MemTrace& t) {
+        model::SpanBatch b;
+        DecodeSpans(t, &spans);
+        for (const auto& s : spans) {
+          if (s.start_time_unix_nano >= start_ns && s.start_time_unix_nano < end_ns) {
+            AppendSpan(s, m->resource(s.resource_index), m->scope(s.scope_index), &b);
+          }
         }
+        if (!b.empty()) groups.push_back(std::move(b));
+        return groups.size() < kGroupsPerPiece;
+      });
+      for (const auto& g : groups) {
+        if (!fn(g)) return Status::Ok();
       }
-      if (!b.empty()) groups.push_back(std::move(b));
-      return true;
-    });
-    for (const auto& g : groups) {
-      if (!fn(g)) return Status::Ok();
     }
   }
   for (const auto& e : snap.segments) {

@@ -4,8 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "storage/storage_test_util.h"
 #include "storage/testing/fault_injection_env.h"
@@ -103,6 +104,28 @@ TEST_F(StoreTest, WrittenSpansAreReadableImmediatelyAndAfterFlush) {
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->spans.size(), 1u);
   EXPECT_EQ(got->spans[0].span_id.value, 0x3333u);
+}
+
+// ScanSpans hands memtable spans over in pieces (the memtable's lock is not
+// held while fn runs): across piece boundaries every trace must still come
+// exactly once, and a false from fn must stop the scan.
+TEST_F(StoreTest, ScanSpansOverManyMemtableTracesPassesEachOnceAndStops) {
+  auto store = Open(Options());
+  BatchBuilder b;
+  for (uint64_t t = 1; t <= 1000; ++t) {
+    b.Span(t, t * 10, 0, "frontend", "GET /", kT0 + t * kMs, kMs).Span(t, t * 10 + 1, t * 10, "db", "SELECT", kT0 + t * kMs + 1, kMs);
+  }
+  ASSERT_TRUE(store->Write(b.Build()).ok());
+  std::map<model::TraceId, size_t> spans_of;
+  ASSERT_TRUE(store->ScanSpans(kT0, kT0 + 2000 * kMs, [&](const model::SpanBatch& batch) {
+    spans_of[batch.spans[0].trace_id] += batch.spans.size();
+    return true;
+  }).ok());
+  ASSERT_EQ(spans_of.size(), 1000u);
+  for (const auto& [id, n] : spans_of) EXPECT_EQ(n, 2u) << id.ToHex();
+  size_t calls = 0;
+  ASSERT_TRUE(store->ScanSpans(kT0, kT0 + 2000 * kMs, [&](const model::SpanBatch&) { return ++calls < 300; }).ok());
+  EXPECT_EQ(calls, 300u);
 }
 
 TEST_F(StoreTest, InvalidBatchIsRejectedWithReason) {

@@ -10,11 +10,32 @@
 //
 // Thread-safety: Add (one writer at a time, the group-commit leader) may run
 // concurrently with any number of readers; all methods lock internally.
+// Readers never hold the lock for more than a bounded amount of work: the
+// trace walks (ForEachTrace and friends) give the lock up between two
+// callbacks whenever a writer is waiting (or, when callbacks are expensive,
+// hold it only to copy a few traces out), and the lock is writer-preferring
+// (WriterPriorityMutex), so however many searches overlap, an Add waits at
+// most for each active walk's current callback or copy-out to finish.
+//
+// Traces are kept in arrival order of their first span, at positions that
+// never change (0, 1, 2, ...), which lets a walk resume where it gave the
+// lock up, and lets a search for the most recent traces walk newest first.
+//
+// The memtable also keeps, as spans are added, the catalog the UI asks for on
+// every page (services, and each service's operations with their span kind),
+// and caches the dependency edges of a memtable that has stopped changing,
+// so those queries do not decode spans.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <bit>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <shared_mutex>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,8 +43,51 @@
 #include "model/span.h"
 #include "storage/span_codec.h"
 #include "storage/span_matcher.h"
+#include "storage/span_store.h"
+#include "storage/writer_priority_mutex.h"
 
 namespace tracery::storage {
+
+// An append-only array whose elements never move, readable without a lock
+// at any index below size() while one writer appends: the chunk holding an
+// element and the element itself are written before size() is published
+// (release), and a reader that saw the size (acquire) sees them. Chunks
+// double in size, so there is no reallocation to race with.
+template <typename T>
+class AppendOnlyTable {
+ public:
+  AppendOnlyTable() = default;
+  ~AppendOnlyTable() {
+    for (T* c : chunks_) delete[] c;
+  }
+  AppendOnlyTable(const AppendOnlyTable&) = delete;
+  AppendOnlyTable& operator=(const AppendOnlyTable&) = delete;
+
+  size_t size() const { return size_.load(std::memory_order_acquire); }
+  // REQUIRES: i < size().
+  const T& operator[](size_t i) const {
+    auto [k, off] = Locate(i);
+    return chunks_[k][off];
+  }
+  // REQUIRES: one appender at a time.
+  void push_back(const T& v) {
+    size_t i = size_.load(std::memory_order_relaxed);
+    auto [k, off] = Locate(i);
+    if (chunks_[k] == nullptr) chunks_[k] = new T[kFirstChunk << k];
+    chunks_[k][off] = v;
+    size_.store(i + 1, std::memory_order_release);
+  }
+
+ private:
+  static constexpr size_t kFirstChunk = 16;
+  // Chunk k holds kFirstChunk << k elements, from index kFirstChunk * (2^k - 1).
+  static std::pair<size_t, size_t> Locate(size_t i) {
+    size_t k = static_cast<size_t>(std::bit_width(i / kFirstChunk + 1)) - 1;
+    return {k, i - kFirstChunk * ((size_t{1} << k) - 1)};
+  }
+  std::array<T*, 48> chunks_{};
+  std::atomic<size_t> size_{0};
+};
 
 struct MemTrace {
   // The kept spans in arrival order, each in EncodeSpan layout, with
@@ -77,21 +141,69 @@ class Memtable {
   // returns the number appended.
   size_t GetTrace(const model::TraceId& id, model::SpanBatch* out) const;
 
-  // Calls fn for every trace under a shared lock; fn must not call back into
-  // this memtable. Stops when fn returns false. Order: unspecified.
-  void ForEachTrace(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const;
-  // Like ForEachTrace, but in trace-id order (used to build segments).
-  void ForEachTraceSorted(const std::function<bool(const model::TraceId&, const MemTrace&)>& fn) const;
+  using TraceFn = std::function<bool(const model::TraceId&, const MemTrace&)>;
 
-  // REQUIRES: called from within a ForEachTrace callback (the tables only
-  // grow, and references are stable while the shared lock is held).
+  // Calls fn for every trace, in arrival order of the traces' first spans,
+  // until fn returns false. The walk never makes a writer wait for more than
+  // a bounded piece of work: cheap callbacks (summary checks) run under the
+  // shared lock, which the walk gives up between two calls whenever an Add
+  // is waiting; once callbacks prove expensive (decoding spans, measured
+  // every 64 calls), the walk copies a few traces out under the lock and
+  // calls fn on the copies without it, so a reader that the OS preempts in
+  // a callback does not hold the writer up. So during one walk:
+  //  - every trace present when the walk began is visited exactly once;
+  //    traces added after it began are not visited (so a walk ends however
+  //    fast the writer adds);
+  //  - a trace visited late in the walk may hold spans added after the walk
+  //    began, and the resource/scope tables may have grown between two
+  //    calls: anything derived from them (e.g. bits per resource) and cached
+  //    across calls must be refreshed when resource_count() has changed;
+  //  - the MemTrace reference (the trace itself or a copy of it) is valid
+  //    only inside the call.
+  // fn must not call a locking method of this memtable (everything except
+  // resource(), scope() and the counts beside them): fn may run under the
+  // lock, which is not recursive, and a waiting writer would deadlock it.
+  void ForEachTrace(const TraceFn& fn) const;
+  // As ForEachTrace, newest first (reverse arrival order of the traces'
+  // first spans), for searches that want the most recent traces.
+  void ForEachTraceNewestFirst(const TraceFn& fn) const;
+  // As ForEachTrace, over the traces at positions [begin, end) (clamped to
+  // TraceCount()); returns the position after the last trace fn was called
+  // on. Lets a caller walk in pieces and do slow work (e.g. hand spans to a
+  // consumer) between pieces without holding anything.
+  size_t ForEachTraceIn(size_t begin, size_t end, const TraceFn& fn) const;
+  // The number of traces; positions [0, TraceCount()) are valid.
+  size_t TraceCount() const;
+  // Like ForEachTrace, but in trace-id order and holding the shared lock for
+  // the whole walk: for frozen memtables (building segments), where no
+  // writer can be waiting.
+  void ForEachTraceSorted(const TraceFn& fn) const;
+
+  // The services with at least one kept span, sorted. Maintained by Add: no
+  // span is decoded.
+  std::vector<std::string> Services() const;
+  // The distinct (operation name, span kind) of the kept spans of `service`
+  // (of that kind only, when given), unordered. Maintained by Add.
+  std::vector<Operation> Operations(std::string_view service, std::optional<model::SpanKind> kind) const;
+  // The cross-service parent->child calls among each trace's kept spans
+  // (parent and child in the same trace, services differ) whose child starts
+  // in [start_ns, end_ns], with the calls whose child has status ERROR;
+  // unordered, one link per (parent, child) pair. When the range covers
+  // every kept span's start, the answer is cached until the next Add, so a
+  // frozen memtable decodes its spans for this once; otherwise (or while
+  // Adds keep coming) it decodes, walking as ForEachTrace does.
+  std::vector<DependencyLink> Dependencies(uint64_t start_ns, uint64_t end_ns) const;
+
+  // The resource and scope tables only grow and their elements never move:
+  // callable at any time (with or without a walk) for i < the count.
   const model::Resource& resource(uint32_t i) const { return resources_[i]; }
   const model::Scope& scope(uint32_t i) const { return scopes_[i]; }
   size_t resource_count() const { return resources_.size(); }
   size_t scope_count() const { return scopes_.size(); }
 
   // The traces in trace-id order. REQUIRES: the memtable is frozen (no
-  // further Add), so the pointers stay valid without a lock.
+  // further Add), so the pointers' targets stay unchanged without a lock
+  // (the pointers themselves stay valid for the memtable's lifetime).
   std::vector<std::pair<model::TraceId, const MemTrace*>> SortedTraces() const;
 
   // Wal files whose records this memtable holds; deleted once it is in segments.
@@ -104,19 +216,75 @@ class Memtable {
   // scope indexes rm/sm to *dst.
   template <typename AppendSpan>
   void AddImpl(const model::SpanBatch& batch, AppendSpan append_span);
+  // Records (service, kind, name) in the catalog. REQUIRES: mu_ held exclusively.
+  void NoteOperation(uint32_t service, model::SpanKind kind, std::string_view name);
+  // Visits positions [begin, end) (end clamped to the trace count when the
+  // walk begins) upwards, or downwards when newest_first; returns the next
+  // position an upward walk would visit.
+  size_t Walk(size_t begin, size_t end, bool newest_first, const TraceFn& fn) const;
+
+  struct Entry {
+    model::TraceId id;
+    MemTrace trace;
+  };
+  struct DependencyCache {
+    uint64_t version = 0;  // adds_ when computed
+    std::vector<DependencyLink> links;
+  };
 
   const size_t max_spans_per_trace_;
   const uint64_t created_ns_;
-  mutable std::shared_mutex mu_;
-  std::unordered_map<model::TraceId, MemTrace, model::TraceIdHash> traces_;
-  std::vector<model::Resource> resources_;
-  std::vector<model::Scope> scopes_;
+  mutable WriterPriorityMutex mu_;
+  // Adds waiting for mu_: a walk gives the shared lock up when non-zero.
+  mutable std::atomic<uint32_t> writers_waiting_{0};
+  std::deque<Entry> traces_;  // by position; a deque keeps references stable as it grows
+  std::unordered_map<model::TraceId, uint32_t, model::TraceIdHash> positions_;
+  // Readable without mu_ (callbacks may run without it).
+  AppendOnlyTable<model::Resource> resources_;
+  AppendOnlyTable<model::Scope> scopes_;
   std::unordered_map<std::string, uint32_t> resource_ids_;  // encoded content -> index
   std::unordered_map<std::string, uint32_t> scope_ids_;
+  // Catalog. Services are numbered by name (resources of one service share
+  // a number); operations are deduplicated by a key of service number, kind
+  // and name.
+  AppendOnlyTable<uint32_t> resource_service_;  // resource index -> service number
+  std::vector<std::string> service_names_;  // service number -> name
+  std::vector<uint8_t> service_has_span_;   // service number -> a span was kept
+  std::unordered_map<std::string, uint32_t> service_numbers_;
+  struct CatalogOperation {
+    uint32_t service;
+    model::SpanKind kind;
+    std::string name;
+  };
+  // A catalog key; `name` views a CatalogOperation's name (or, for a lookup,
+  // the span's).
+  struct OperationKey {
+    uint32_t service;
+    model::SpanKind kind;
+    std::string_view name;
+    friend bool operator==(const OperationKey&, const OperationKey&) = default;
+  };
+  // Looked up when a span misses operation_cache_: a short
+  // multiply-mix over 8-byte words instead of std::hash's byte loop.
+  struct OperationKeyHash {
+    size_t operator()(const OperationKey& k) const;
+  };
+  std::deque<CatalogOperation> operations_;  // a deque: names stay put, keys view them
+  std::unordered_map<OperationKey, uint32_t, OperationKeyHash> operation_keys_;  // -> index in operations_
+  // In front of operation_keys_: a direct-mapped cache indexed by a few
+  // bytes of the key (no loop over the name), which answers most spans from
+  // L1. Collisions only cost a fall-through to the full lookup.
+  static constexpr size_t kOperationCacheSlots = 1024;
+  std::unique_ptr<const CatalogOperation*[]> operation_cache_{new const CatalogOperation*[kOperationCacheSlots]()};
   std::string scratch_;
   size_t bytes_ = 0;  // heap bytes held: trace buffers' capacity, map nodes, tables
   size_t spans_ = 0;
   uint64_t dropped_ = 0;
+  uint64_t adds_ = 0;  // Add calls: a version for caches of derived data
+  uint64_t min_span_start_ns_ = UINT64_MAX;
+  uint64_t max_span_start_ns_ = 0;
+  mutable std::mutex deps_mu_;  // guards deps_cache_; never held together with mu_
+  mutable std::shared_ptr<const DependencyCache> deps_cache_;
 };
 
 }  // namespace tracery::storage

@@ -2,8 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+
 #include "storage/span_codec.h"
 #include "storage/storage_test_util.h"
+#include "storage/testing/span_generator.h"
 
 namespace tracery::storage {
 namespace {
@@ -154,6 +161,260 @@ TEST(Memtable, SummariesRuleOutOnlyTracesThatCannotMatch) {
   c.min_duration_ns = 0;
   c.error_only = true;
   EXPECT_EQ(MayMatch(*t, c, 0), any_error);
+}
+
+}  // namespace
+}  // namespace tracery::storage
+
+namespace tracery::storage {
+namespace {
+
+// FullFeaturedBatch with its trace id replaced by (1, n).
+model::SpanBatch BatchForTrace(uint64_t n) {
+  model::SpanBatch b = test::FullFeaturedBatch();
+  for (auto& s : b.spans) s.trace_id = model::TraceId::FromHighLow(1, n);
+  return b;
+}
+
+std::set<std::pair<std::string, int>> OpSet(const std::vector<Operation>& ops) {
+  std::set<std::pair<std::string, int>> out;
+  for (const auto& op : ops) out.emplace(op.name, static_cast<int>(op.kind));
+  return out;
+}
+
+// Regression: a walk held the memtable's (reader-preferring) shared lock for
+// the whole memtable, so a few overlapping searches kept the ingest writer
+// out indefinitely and ingest collapsed. Four readers walk a big memtable in
+// a loop, decoding every trace as a search does; the writer must still get
+// its Adds in. Without the fix the writer waits until the readers stop at
+// the deadline; with it, the whole run takes milliseconds, so the bound is
+// generous for a loaded machine.
+TEST(Memtable, AddIsNotStarvedByOverlappingTraceWalks) {
+  Memtable mem(10'000, 0);
+  testing::SpanGenerator gen;
+  for (size_t n = 0; n < 100'000;) {
+    model::SpanBatch b = gen.NextBatch(1000);
+    n += b.spans.size();
+    mem.Add(b);
+  }
+  const size_t traces_before = mem.TraceCount();
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  std::atomic<bool> writer_done{false};
+  std::atomic<int> walks{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&] {
+      std::vector<model::Span> spans;
+      while (!writer_done.load() && Clock::now() < deadline) {
+        mem.ForEachTrace([&](const model::TraceId&, const MemTrace& t) {
+          DecodeSpans(t, &spans);
+          return !writer_done.load();
+        });
+        walks++;
+      }
+    });
+  }
+  // Let the readers' walks overlap before the writer starts.
+  while (walks.load() == 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  constexpr int kAdds = 200;
+  auto t0 = Clock::now();
+  Clock::duration longest{};
+  int adds = 0;
+  for (; adds < kAdds && Clock::now() < deadline; ++adds) {
+    auto a0 = Clock::now();
+    mem.Add(BatchForTrace(static_cast<uint64_t>(adds)));
+    longest = std::max(longest, Clock::now() - a0);
+  }
+  auto elapsed = Clock::now() - t0;
+  writer_done = true;
+  for (auto& t : readers) t.join();
+  auto ms = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  EXPECT_EQ(adds, kAdds);
+  EXPECT_LT(ms(elapsed), 10'000) << "longest single Add waited " << ms(longest) << " ms";
+  EXPECT_EQ(mem.TraceCount(), traces_before + kAdds);
+  std::printf("%d adds under 4 looping readers: %lld ms, longest %lld ms, %d walks\n", adds,
+              static_cast<long long>(ms(elapsed)), static_cast<long long>(ms(longest)), walks.load());
+}
+
+TEST(Memtable, WalkLetsAddsInAndStillVisitsEveryTraceOnce) {
+  Memtable mem(1000, 0);
+  for (uint64_t n = 0; n < 2000; ++n) mem.Add(BatchForTrace(n));
+  std::atomic<bool> stop{false}, walking{false};
+  std::atomic<uint64_t> adds{0};
+  std::thread writer([&] {
+    while (!walking.load()) std::this_thread::yield();
+    // New traces and more spans for existing ones, while the walk runs.
+    for (uint64_t n = 2000; !stop.load(); ++n) {
+      mem.Add(BatchForTrace(n));
+      adds++;
+      mem.Add(BatchForTrace(n % 2000));
+      adds++;
+    }
+  });
+  std::set<uint64_t> seen;
+  bool twice = false;
+  mem.ForEachTrace([&](const model::TraceId& id, const MemTrace&) {
+    walking = true;
+    twice = twice || !seen.insert(id.Low()).second;
+    // Slow callbacks in the second half: ~100 ms in which the writer wants in.
+    if (seen.size() > 1000) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    return true;
+  });
+  const uint64_t adds_during_walk = adds.load();
+  stop = true;
+  writer.join();
+  EXPECT_FALSE(twice);
+  EXPECT_EQ(seen.size(), 2000u);  // exactly the traces present when it began
+  for (uint64_t n = 0; n < 2000; ++n) ASSERT_TRUE(seen.count(n)) << n;
+  EXPECT_GT(adds_during_walk, 0u) << "the walk kept the writer out from start to end";
+}
+
+// Expensive callbacks (decoding) are called on copies made under the lock
+// and run without it: they must see exactly what cheap callbacks (called
+// under the lock on the traces themselves) see, in the same order, and a
+// stop must still report the right position.
+TEST(Memtable, ExpensiveCallbacksSeeTheSameTracesAsCheapOnes) {
+  Memtable mem(10'000, 0);
+  testing::SpanGenerator gen;
+  for (size_t n = 0; n < 30'000;) {
+    model::SpanBatch b = gen.NextBatch(1000);
+    n += b.spans.size();
+    mem.Add(b);
+  }
+  struct Seen {
+    model::TraceId id;
+    uint32_t spans;
+    uint64_t min_start_ns;
+    std::string encoded;
+    bool operator==(const Seen&) const = default;
+  };
+  std::vector<Seen> cheap, expensive;
+  mem.ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
+    cheap.push_back({id, t.span_count, t.min_start_ns, t.encoded});
+    return true;
+  });
+  std::vector<model::Span> spans;
+  std::set<std::string> services;
+  mem.ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
+    expensive.push_back({id, t.span_count, t.min_start_ns, t.encoded});
+    for (int i = 0; i < 3; ++i) DecodeSpans(t, &spans);  // surely over the copy-out threshold
+    for (const auto& s : spans) services.emplace(mem.resource(s.resource_index).ServiceName());
+    return true;
+  });
+  ASSERT_EQ(cheap.size(), mem.TraceCount());
+  EXPECT_TRUE(cheap == expensive);
+  EXPECT_EQ(std::vector<std::string>(services.begin(), services.end()), mem.Services());
+
+  size_t calls = 0;
+  const size_t stop_at = cheap.size() - 7;  // deep into the copied-out part
+  size_t next = mem.ForEachTraceIn(0, SIZE_MAX, [&](const model::TraceId& id, const MemTrace& t) {
+    DecodeSpans(t, &spans);
+    EXPECT_EQ(id, cheap[calls].id);
+    return ++calls < stop_at;
+  });
+  EXPECT_EQ(calls, stop_at);
+  EXPECT_EQ(next, stop_at);
+}
+
+TEST(Memtable, NewestFirstWalksInReverseArrivalOfTheFirstSpan) {
+  Memtable mem(1000, 0);
+  for (uint64_t n : {5, 3, 9}) mem.Add(BatchForTrace(n));
+  mem.Add(BatchForTrace(5));  // more spans for the oldest trace do not make it newer
+  std::vector<uint64_t> order;
+  mem.ForEachTraceNewestFirst([&](const model::TraceId& id, const MemTrace&) {
+    order.push_back(id.Low());
+    return true;
+  });
+  EXPECT_EQ(order, (std::vector<uint64_t>{9, 3, 5}));
+  order.clear();
+  mem.ForEachTrace([&](const model::TraceId& id, const MemTrace&) {
+    order.push_back(id.Low());
+    return order.size() < 2;  // stops when told
+  });
+  EXPECT_EQ(order, (std::vector<uint64_t>{5, 3}));
+}
+
+TEST(Memtable, WalkInPiecesResumesWhereThePieceEnded) {
+  Memtable mem(1000, 0);
+  for (uint64_t n = 0; n < 10; ++n) mem.Add(BatchForTrace(n));
+  std::vector<uint64_t> got;
+  size_t pos = 0, pieces = 0;
+  while (pos < mem.TraceCount()) {
+    size_t in_piece = 0;
+    pos = mem.ForEachTraceIn(pos, 8, [&](const model::TraceId& id, const MemTrace&) {
+      got.push_back(id.Low());
+      return ++in_piece < 3;
+    });
+    ++pieces;
+    if (pos == 8) break;
+  }
+  EXPECT_EQ(got, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(pieces, 3u);
+}
+
+TEST(Memtable, CatalogListsServicesAndOperationsWithKindsRightAfterAdd) {
+  Memtable mem(1000, 0);
+  EXPECT_TRUE(mem.Services().empty());
+  mem.Add(test::FullFeaturedBatch());  // checkout: POST /checkout (server); payment: Charge, late (client)
+  EXPECT_EQ(mem.Services(), (std::vector<std::string>{"checkout", "payment"}));
+  using K = model::SpanKind;
+  EXPECT_EQ(OpSet(mem.Operations("checkout", std::nullopt)),
+            (std::set<std::pair<std::string, int>>{{"POST /checkout", static_cast<int>(K::kServer)}}));
+  EXPECT_EQ(OpSet(mem.Operations("payment", std::nullopt)),
+            (std::set<std::pair<std::string, int>>{{"Charge", static_cast<int>(K::kClient)},
+                                                    {"late", static_cast<int>(K::kClient)}}));
+  EXPECT_TRUE(mem.Operations("payment", K::kServer).empty());
+  EXPECT_TRUE(mem.Operations("nobody", std::nullopt).empty());
+
+  // The same name under another kind is another operation; a new service
+  // appears with its first span.
+  model::SpanBatch more = BatchForTrace(2);
+  more.spans.resize(2);
+  more.spans[1].kind = K::kServer;
+  more.resources[1].attributes = {{"service.name", model::AnyValue::String("fraud")}};
+  more.spans.push_back(more.spans[1]);
+  more.spans[2].resource_index = 0;
+  more.spans[2].kind = K::kConsumer;
+  mem.Add(more);
+  EXPECT_EQ(mem.Services(), (std::vector<std::string>{"checkout", "fraud", "payment"}));
+  EXPECT_EQ(OpSet(mem.Operations("fraud", K::kServer)),
+            (std::set<std::pair<std::string, int>>{{"Charge", static_cast<int>(K::kServer)}}));
+  EXPECT_EQ(OpSet(mem.Operations("checkout", std::nullopt)),
+            (std::set<std::pair<std::string, int>>{{"POST /checkout", static_cast<int>(K::kServer)},
+                                                    {"Charge", static_cast<int>(K::kConsumer)}}));
+}
+
+TEST(Memtable, CatalogLeavesOutSpansDroppedOverThePerTraceLimit) {
+  Memtable mem(1, 0);
+  mem.Add(test::FullFeaturedBatch());  // only the checkout root is kept
+  EXPECT_EQ(mem.Services(), (std::vector<std::string>{"checkout"}));
+  EXPECT_TRUE(mem.Operations("payment", std::nullopt).empty());
+}
+
+TEST(Memtable, DependenciesCountCrossServiceCallsAndFollowLaterAdds) {
+  Memtable mem(1000, 0);
+  model::SpanBatch b = test::FullFeaturedBatch();  // checkout -> payment once; "late" has no stored parent
+  const uint64_t child_start = b.spans[1].start_time_unix_nano;
+  mem.Add(b);
+  auto links = mem.Dependencies(0, UINT64_MAX);
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].parent, "checkout");
+  EXPECT_EQ(links[0].child, "payment");
+  EXPECT_EQ(links[0].call_count, 1u);
+  EXPECT_EQ(links[0].error_count, 0u);
+  EXPECT_EQ(mem.Dependencies(0, UINT64_MAX).size(), 1u);  // from the cache: same answer
+  EXPECT_TRUE(mem.Dependencies(child_start + 1, UINT64_MAX).empty());
+  EXPECT_EQ(mem.Dependencies(child_start, child_start).size(), 1u);
+
+  // A later Add must show up even though the whole-range answer was cached.
+  model::SpanBatch more = BatchForTrace(2);
+  more.spans[1].status_code = model::StatusCode::kError;
+  mem.Add(more);
+  links = mem.Dependencies(0, UINT64_MAX);
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].call_count, 2u);
+  EXPECT_EQ(links[0].error_count, 1u);
 }
 
 }  // namespace

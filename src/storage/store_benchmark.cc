@@ -18,6 +18,8 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "storage/embedded_store.h"
+#include "storage/memtable.h"
+#include "storage/span_codec.h"
 #include "storage/testing/span_generator.h"
 
 namespace tracery::storage {
@@ -329,6 +331,90 @@ void BM_FindTracesMemtable(benchmark::State& state) {
   state.counters["wal_bytes_per_span"] = static_cast<double>(st.bytes_on_disk) / static_cast<double>(st.memtable_spans);
 }
 BENCHMARK(BM_FindTracesMemtable)->Arg(0)->Arg(1)->ArgName("query")->Unit(benchmark::kMillisecond);
+
+// Memtable::AddEncoded as the WAL group-commit leader calls it (span bytes
+// copied from the WAL record): the memtable's share of the ingest hot path,
+// and the time a writer holds the memtable's lock per batch.
+//   wal_encode:0  AddEncoded alone over 200,000 pre-encoded spans; the
+//                 batches are cold in cache (worst case for anything Add
+//                 reads from the batch beyond what the old code read).
+//   wal_encode:1  EncodeSpanBatch (the WAL record, as Write does) then
+//                 AddEncoded, so the batch is warm as it is on ingest; the
+//                 difference between versions is the memtable's.
+void BM_MemtableAdd(benchmark::State& state) {
+  struct Record {
+    std::string bytes;
+    std::vector<EncodedSpanRange> ranges;
+  };
+  static std::vector<model::SpanBatch> batches;
+  static std::vector<Record> records;
+  static size_t spans = 0;
+  if (batches.empty()) {
+    batches = MakeBatches(200'000, 500, 11);
+    for (const auto& b : batches) {
+      records.emplace_back();
+      EncodeSpanBatch(b, &records.back().bytes, &records.back().ranges);
+      spans += b.spans.size();
+    }
+  }
+  const bool encode = state.range(0) != 0;
+  Record scratch;
+  for (auto _ : state) {
+    auto mem = std::make_unique<Memtable>(10'000, 0);
+    for (size_t i = 0; i < batches.size(); ++i) {
+      if (encode) {
+        scratch.bytes.clear();
+        scratch.ranges.clear();
+        EncodeSpanBatch(batches[i], &scratch.bytes, &scratch.ranges);
+        mem->AddEncoded(batches[i], scratch.bytes, scratch.ranges);
+      } else {
+        mem->AddEncoded(batches[i], records[i].bytes, records[i].ranges);
+      }
+    }
+    benchmark::DoNotOptimize(mem->SpanCount());
+    state.PauseTiming();  // freeing the memtable is not part of Add
+    mem.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * spans));
+  state.counters["ns_per_span"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * spans), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_MemtableAdd)->Arg(0)->Arg(1)->ArgName("wal_encode")->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+// The catalog queries the UI issues on every page load (services, one
+// service's operations, the dependency graph) over a store whose spans are
+// all in its active memtable: TRACERY_BENCH_MEM_SPANS (default 300,000).
+void BM_CatalogQueryMemtable(benchmark::State& state) {
+  static std::unique_ptr<EmbeddedStore> store;
+  if (!store) {
+    const char* env = std::getenv("TRACERY_BENCH_MEM_SPANS");
+    size_t total = env ? std::strtoull(env, nullptr, 10) : 300'000;
+    EmbeddedStoreOptions o;
+    o.data_dir = BenchDir("catalog");
+    o.wal_sync = WalSyncPolicy::kNone;
+    o.memtable_max_bytes = size_t{1} << 34;
+    o.memtable_flush_interval_ms = 3'600'000;
+    store = EmbeddedStore::Open(o).value();
+    testing::SpanGenerator gen;
+    for (size_t n = 0; n < total;) {
+      model::SpanBatch b = gen.NextBatch(1000);
+      n += b.spans.size();
+      (void)store->Write(b);
+    }
+  }
+  size_t items = 0;
+  for (auto _ : state) {
+    switch (state.range(0)) {
+      case 0: items = store->GetServices()->size(); break;
+      case 1: items = store->GetOperations("frontend", std::nullopt)->size(); break;
+      case 2: items = store->GetDependencies(0, UINT64_MAX)->size(); break;
+    }
+  }
+  state.counters["items"] = static_cast<double>(items);
+  state.counters["memtable_spans"] = static_cast<double>(store->Stats().memtable_spans);
+}
+BENCHMARK(BM_CatalogQueryMemtable)->Arg(0)->Arg(1)->Arg(2)->ArgName("services_ops_deps")->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace tracery::storage
