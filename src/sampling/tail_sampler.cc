@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "storage/byte_coding.h"
 #include "storage/span_codec.h"
 
 namespace tracery::sampling {
@@ -17,11 +18,6 @@ uint64_t SteadyNowNs() {
           .count());
 }
 
-// Fixed bytes of one span record before its span_codec body.
-constexpr size_t kRecordHeaderBytes = 12;
-// Offsets of the span id and parent span id in an EncodeSpan body (after the
-// 16-byte trace id).
-constexpr size_t kSpanIdOffset = 16, kParentIdOffset = 24;
 constexpr uint32_t kNoId = UINT32_MAX;
 
 void StampAdjustedCount(model::Span* s, double adjusted) {
@@ -37,15 +33,14 @@ void StampAdjustedCount(model::Span* s, double adjusted) {
   s->attributes.push_back({std::string(model::keys::kAdjustedCount), model::AnyValue::Double(adjusted)});
 }
 
-// Calls fn(resource id, scope id, body) for each record of a trace.
+// Calls fn(record) for each held span of a trace.
 template <typename Fn>
-void ForEachRecord(std::string_view records, Fn&& fn) {
-  size_t pos = 0;
-  while (pos + kRecordHeaderBytes <= records.size()) {
-    const uint32_t len = storage::DecodeFixed32(records.data() + pos);
-    fn(storage::DecodeFixed32(records.data() + pos + 4), storage::DecodeFixed32(records.data() + pos + 8),
-       records.substr(pos + kRecordHeaderBytes, len));
-    pos += kRecordHeaderBytes + len;
+void ForEachRecord(const HeldBytes& records, Fn&& fn) {
+  const char* p = records.data();
+  const char* end = p + records.size();
+  while (p < end) {
+    fn(p);
+    p += HeldRecordBytes(p);
   }
 }
 
@@ -142,7 +137,9 @@ uint32_t TailSampler::InternScopeLocked(const model::Scope& s) {
 }
 
 void TailSampler::ReleaseLocked(const BufferedTrace& t) {
-  ForEachRecord(t.records, [&](uint32_t rid, uint32_t sid, std::string_view) {
+  ForEachRecord(t.records, [&](const char* record) {
+    const HeldSpanHeader h = ReadHeldSpanHeader(record);
+    const uint32_t rid = h.resource_id, sid = h.scope_id;
     InternedResource& r = resources_[rid];
     if (--r.refs == 0) {
       resource_ids_.erase(std::string_view(r.key));
@@ -163,13 +160,11 @@ void TailSampler::ReleaseLocked(const BufferedTrace& t) {
 bool TailSampler::IsCompleteLocked(const BufferedTrace& t) {
   if (!t.root_seen) return false;
   ids_scratch_.clear();
-  ForEachRecord(t.records, [&](uint32_t, uint32_t, std::string_view body) {
-    ids_scratch_.push_back(storage::DecodeFixed64(body.data() + kSpanIdOffset));
-  });
+  ForEachRecord(t.records, [&](const char* record) { ids_scratch_.push_back(HeldSpanId(record)); });
   std::sort(ids_scratch_.begin(), ids_scratch_.end());
   bool complete = true;
-  ForEachRecord(t.records, [&](uint32_t, uint32_t, std::string_view body) {
-    const uint64_t parent = storage::DecodeFixed64(body.data() + kParentIdOffset);
+  ForEachRecord(t.records, [&](const char* record) {
+    const uint64_t parent = HeldParentSpanId(record);
     if (complete && parent != 0 && !std::binary_search(ids_scratch_.begin(), ids_scratch_.end(), parent))
       complete = false;
   });
@@ -209,7 +204,7 @@ void TailSampler::Offer(const model::SpanBatch& batch) {
     // (the decision cache holds up to a million ids): issue them for the
     // whole batch first so they overlap.
     for (size_t i = 0; i < batch.spans.size(); ++i) {
-      if (i > 0 && batch.spans[i].trace_id == batch.spans[i - 1].trace_id) continue;
+      if (i > 0 && SameTraceId(batch.spans[i].trace_id, batch.spans[i - 1].trace_id)) continue;
       buffer_index_.Prefetch(batch.spans[i].trace_id);
       decision_index_.Prefetch(batch.spans[i].trace_id);
     }
@@ -224,7 +219,7 @@ void TailSampler::Offer(const model::SpanBatch& batch) {
     const CachedDecision* cur_decision = nullptr;
     for (size_t i = 0; i < batch.spans.size(); ++i) {
       const model::Span& span = batch.spans[i];
-      if (i == 0 || !(span.trace_id == batch.spans[i - 1].trace_id)) {
+      if (i == 0 || !SameTraceId(span.trace_id, batch.spans[i - 1].trace_id)) {
         // A new run of spans of one trace (exporters group spans by trace).
         cur = nullptr;
         cur_late = false;
@@ -238,9 +233,9 @@ void TailSampler::Offer(const model::SpanBatch& batch) {
         }
         if (cur) {
           size_t run = 1;
-          while (i + run < batch.spans.size() && batch.spans[i + run].trace_id == span.trace_id) ++run;
+          while (i + run < batch.spans.size() && SameTraceId(batch.spans[i + run].trace_id, span.trace_id)) ++run;
           const size_t want = cur->records.size() + run * static_cast<size_t>(avg_record_bytes_ * 1.125);
-          if (want > cur->records.capacity()) cur->records.reserve(want);
+          if (want > cur->records.capacity()) cur->records.Reserve(want - cur->records.size());
         }
       }
       if (cur_late) {
@@ -266,14 +261,7 @@ void TailSampler::Offer(const model::SpanBatch& batch) {
       policies_->AddSpan(span, res.service, res.service_hash, &t.summary);
       t.summary.matched |= res.matched;
 
-      const size_t at = t.records.size();
-      t.records.append(kRecordHeaderBytes, '\0');
-      storage::EncodeSpan(span, 0, 0, &t.records);
-      const auto body = static_cast<uint32_t>(t.records.size() - at - kRecordHeaderBytes);
-      std::memcpy(t.records.data() + at, &body, 4);
-      std::memcpy(t.records.data() + at + 4, &rid, 4);
-      std::memcpy(t.records.data() + at + 8, &sid, 4);
-      appended_bytes += body + kRecordHeaderBytes;
+      appended_bytes += held_writer_.Append(span, rid, sid, &t.records);
       ++appended_spans;
 
       const uint64_t bytes = sizeof(BufferedTrace) + sizeof(TraceRef) + 2 * sizeof(model::TraceId) +
@@ -326,6 +314,9 @@ void TailSampler::ExpireDecisionLocked() {
 }
 
 void TailSampler::RememberLocked(const CachedDecision& d) {
+  // The entry evicted a few decisions from now: prefetch its slot.
+  if (decision_log_.size() >= options_.decision_cache_entries && decision_log_.size() > 8)
+    decision_index_.Prefetch(decision_log_[8].id);
   decision_log_.push_back(d);
   decision_index_.Set(d.id, decision_log_base_ + decision_log_.size() - 1);
   while (decision_index_.size() > options_.decision_cache_entries && !decision_log_.empty()) ExpireDecisionLocked();
@@ -367,7 +358,7 @@ void TailSampler::DecideLocked(uint32_t slot, Reason reason, uint64_t now_ns) {
   stats_.buffered_bytes -= t.bytes;
   buffer_index_.Erase(id);
   // Free the bytes now: a slot may stay unused for long after a burst.
-  std::string().swap(t.records);
+  t.records.Release();
   std::vector<uint64_t>().swap(t.summary.op_keys);
   ++t.generation;
   free_slots_.push_back(slot);
@@ -380,15 +371,17 @@ void TailSampler::QueueKeptLocked(const BufferedTrace& t, double adjusted, bool 
   PendingChunk& chunk = pending_.back();
   chunk.traces.push_back(t.summary.trace_id);
   chunk.priority |= priority;
-  ForEachRecord(t.records, [&](uint32_t rid, uint32_t sid, std::string_view body) {
+  ForEachRecord(t.records, [&](const char* record) {
     model::Span& s = chunk.batch.spans.emplace_back();
-    storage::ByteReader in(body);
-    if (const char* bad = storage::DecodeSpan(in, &s)) {
-      // Written by EncodeSpan above, so this is a bug, not bad input.
-      spdlog::error("tail sampler: buffered span does not decode ({}); dropped", bad);
+    // Room for the adjusted count stamped below, so it does not reallocate.
+    s.attributes.reserve(ReadHeldSpanHeader(record).attribute_count + 1);
+    if (!ReadHeldSpan(record, t.summary.trace_id, &s)) {
+      // Written by HeldSpanWriter above, so this is a bug, not bad input.
+      spdlog::error("tail sampler: a held span of trace {} does not decode; dropped", t.summary.trace_id.ToHex());
       chunk.batch.spans.pop_back();
       return;
     }
+    const uint32_t rid = s.resource_index, sid = s.scope_index;
     s.resource_index = ChunkIndex(&chunk.resource_map, rid, resources_[rid].generation, [&] {
       chunk.batch.resources.push_back(resources_[rid].resource);
       return static_cast<uint32_t>(chunk.batch.resources.size() - 1);
@@ -438,8 +431,15 @@ void TailSampler::EnforceBoundsLocked(uint64_t now_ns) {
 
 void TailSampler::DecideDueLocked(uint64_t now_ns, bool all) {
   // Complete traces first: they are the common, cheap case.
+  // Deciding writes the decision cache, a big table: prefetch a few
+  // candidates ahead so those cache misses overlap.
+  constexpr size_t kPrefetchAhead = 8;
   size_t keep_n = 0;
   for (size_t i = 0; i < completion_candidates_.size(); ++i) {
+    if (i + kPrefetchAhead < completion_candidates_.size()) {
+      const TraceRef ahead = completion_candidates_[i + kPrefetchAhead];
+      decision_index_.Prefetch(traces_[ahead.slot].summary.trace_id);
+    }
     const TraceRef ref = completion_candidates_[i];
     BufferedTrace& t = traces_[ref.slot];
     if (t.generation != ref.generation) continue;

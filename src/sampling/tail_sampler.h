@@ -21,9 +21,9 @@
 // durable; a crash loses up to decision_wait of held spans (as with the
 // OpenTelemetry collector's tail sampler). See docs/sampling.md.
 //
-// Held spans are kept encoded (storage/span_codec), one byte string per
-// trace, with resources and scopes shared between traces; only kept traces
-// are decoded again. See docs/sampling.md for the costs.
+// Held spans are kept encoded (held_span.h), one byte buffer per trace,
+// with resources and scopes shared between traces; only kept traces are
+// decoded again. See docs/sampling.md for the costs.
 //
 // Thread-safety: Offer, Tick and Flush may be called concurrently; one mutex
 // guards the buffer (taken once per Offer, not per span); store writes run
@@ -45,6 +45,7 @@
 #include "common/status.h"
 #include "model/span.h"
 #include "sampling/consistent_trace_hash.h"
+#include "sampling/held_span.h"
 #include "sampling/load_shedder.h"
 #include "sampling/tail_policies.h"
 #include "sampling/trace_id_map.h"
@@ -99,15 +100,13 @@ class TailSampler {
   TailSamplerStats stats() const;
 
  private:
-  // One buffered trace. Its spans are held as records in one byte string:
-  // [fixed32 body bytes][fixed32 resource id][fixed32 scope id][body], the
-  // body being storage::EncodeSpan's encoding (so span id and parent id sit
-  // at fixed offsets 16 and 24 of it), the ids naming interned resources and
-  // scopes. What the policies need is in `summary`, computed at insert, so
-  // dropped traces are never decoded.
+  // One buffered trace. Its spans are held as records (held_span.h) in one
+  // byte buffer, their resource and scope ids naming interned entries. What
+  // the policies need is in `summary`, computed at insert, so dropped
+  // traces are never decoded.
   struct BufferedTrace {
     TraceSummary summary;  // summary.trace_id is the trace's id
-    std::string records;
+    HeldBytes records;
     uint64_t first_seen_ns = 0, last_seen_ns = 0;
     uint64_t bytes = 0;  // this trace's share of stats_.buffered_bytes
     uint32_t spans = 0;
@@ -202,6 +201,7 @@ class TailSampler {
   uint64_t retry_not_before_ns_ = 0;  // store refused: back off until then
   double avg_record_bytes_ = 256;     // running average, sizes reservations
   std::string key_scratch_;
+  HeldSpanWriter held_writer_;
   std::vector<uint32_t> resource_map_scratch_, scope_map_scratch_;  // batch index -> interned id
   std::vector<uint64_t> ids_scratch_;
   TailSamplerStats stats_;

@@ -20,6 +20,16 @@
 
 namespace tracery::sampling {
 
+// Equality on two 8-byte loads (std::array's operator== may call memcmp).
+inline bool SameTraceId(const model::TraceId& a, const model::TraceId& b) {
+  uint64_t a0, a1, b0, b1;
+  std::memcpy(&a0, a.bytes.data(), 8);
+  std::memcpy(&a1, a.bytes.data() + 8, 8);
+  std::memcpy(&b0, b.bytes.data(), 8);
+  std::memcpy(&b1, b.bytes.data() + 8, 8);
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 class TraceIdMap {
  public:
   static constexpr uint64_t kEmptyValue = ~uint64_t{0};
@@ -35,7 +45,7 @@ class TraceIdMap {
     for (size_t i = Home(id);; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.value == kEmptyValue) return nullptr;
-      if (s.id == id) return &s.value;
+      if (SameTraceId(s.id, id)) return &s.value;
     }
   }
 
@@ -54,7 +64,7 @@ class TraceIdMap {
         ++size_;
         return;
       }
-      if (s.id == id) {
+      if (SameTraceId(s.id, id)) {
         s.value = value;
         return;
       }
@@ -66,7 +76,7 @@ class TraceIdMap {
     size_t i = Home(id);
     for (;; i = (i + 1) & mask_) {
       if (slots_[i].value == kEmptyValue) return false;
-      if (slots_[i].id == id) break;
+      if (SameTraceId(slots_[i].id, id)) break;
     }
     // Backward-shift: pull later entries of the probe run into the hole when
     // their home position does not lie cyclically in (hole, j].
