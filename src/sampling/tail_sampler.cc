@@ -52,14 +52,17 @@ void ForEachRecord(const HeldBytes& records, Fn&& fn) {
   }
 }
 
-// Index in `table` of the interned entry (id, generation), appending it from
-// `make` when the chunk does not carry it yet.
+// Index in a write chunk's resource (or scope) table of the interned entry
+// (id, generation), appending it with `make` when the chunk lacks it. The
+// generation keeps an id freed and reused while the chunk waits from
+// resolving to the wrong resource. Searched newest first: the spans of the
+// trace being appended use the entries added last.
 template <typename Make>
 uint32_t ChunkIndex(std::vector<std::pair<uint64_t, uint32_t>>* map, uint32_t id, uint32_t generation,
                     Make&& make) {
   const uint64_t key = static_cast<uint64_t>(generation) << 32 | id;
-  for (const auto& [k, index] : *map)
-    if (k == key) return index;
+  for (auto it = map->rbegin(); it != map->rend(); ++it)
+    if (it->first == key) return it->second;
   const uint32_t index = make();
   map->emplace_back(key, index);
   return index;
@@ -191,7 +194,7 @@ uint32_t TailSampler::NewTraceLocked(const model::TraceId& id, uint64_t now_ns) 
   BufferedTrace& t = traces_[slot];
   t.summary.Reset(id);
   t.first_seen_ns = t.last_seen_ns = now_ns;
-  t.bytes = sizeof(BufferedTrace) + sizeof(TraceRef) + 2 * sizeof(model::TraceId);  // slot, arrival, index
+  t.bytes = kTraceOverheadBytes;
   t.spans = 0;
   t.incomplete_at_spans = 0;
   t.root_seen = false;
@@ -273,8 +276,8 @@ void TailSampler::Offer(const model::SpanBatch& batch) {
       appended_bytes += held_writer_.Append(span, rid, sid, &t.records);
       ++appended_spans;
 
-      const uint64_t bytes = sizeof(BufferedTrace) + sizeof(TraceRef) + 2 * sizeof(model::TraceId) +
-                             t.records.capacity() + t.summary.op_keys.capacity() * sizeof(uint64_t);
+      const uint64_t bytes =
+          kTraceOverheadBytes + t.records.capacity() + t.summary.op_keys.capacity() * sizeof(uint64_t);
       stats_.buffered_bytes += bytes - t.bytes;
       t.bytes = bytes;
       t.last_seen_ns = now;

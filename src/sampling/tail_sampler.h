@@ -120,6 +120,10 @@ class TailSampler {
     uint32_t slot = 0;
     uint32_t generation = 0;
   };
+  // A buffered trace's bytes besides its records: the slot, its arrival entry
+  // and its id-index entry (24 bytes at up to 7/8 load, counted as 32).
+  static constexpr uint64_t kTraceOverheadBytes =
+      sizeof(BufferedTrace) + sizeof(TraceRef) + 2 * sizeof(model::TraceId);
   // A resource (or scope) shared by buffered spans, kept once however many
   // traces use it. `key` is its encoding, which the id map points into.
   struct InternedResource {
