@@ -184,7 +184,8 @@ size_t HeldSpanWriter::Append(const model::Span& s, uint32_t resource_id, uint32
   Nested nested{&nested_, &nested_lengths_};
   size_t bytes = sizeof(HeldSpanHeader) + s.name.size() + s.trace_state.size() + s.status_message.size() +
                  AttributesBytes(s.attributes, &nested);
-  for (const auto& e : s.events) bytes += 8 + 4 + e.name.size() + 4 + 4 + AttributesBytes(e.attributes, &nested);
+  for (const auto& e : s.events)
+    bytes += 8 + 4 + e.name.size() + 4 + 4 + AttributesBytes(e.attributes, &nested);
   for (const auto& l : s.links)
     bytes += 16 + 8 + 4 + 4 + 4 + l.trace_state.size() + 4 + AttributesBytes(l.attributes, &nested);
 

@@ -133,7 +133,8 @@ class TailPolicySet {
   // Hot path: evaluates only the configured policies' keys and filters; no
   // allocation except for a non-string attribute value under a policy key
   // (rendered as text) and growing summary->op_keys.
-  void AddSpan(const model::Span& span, std::string_view service, uint64_t service_hash, TraceSummary* summary);
+  void AddSpan(const model::Span& span, std::string_view service, uint64_t service_hash,
+               TraceSummary* summary);
 
   // Decides one whole trace from its summary (op_keys is deduplicated in
   // place). `now_ns`: the sampler's clock, used by budgets, rate limits and

@@ -268,9 +268,10 @@ TEST(TailSampler, KeptTraceIsWrittenAsOfferedWithItsResourcesAndScopes) {
   // with a second scope, events, links and every kind of attribute value.
   model::SpanBatch first, second;
   AddSpan(first, 1, 1, 0, "frontend", "GET /").attributes.push_back({"n", model::AnyValue::Int(-3)});
-  AddSpan(first, 1, 2, 1, "backend", "query").events.push_back({5, "retry", {{"k", model::AnyValue::Bool(true)}}, 0});
-  AddSpan(second, 1, 4, 2, "backend", "cache").links.push_back(
-      {Tid(9), model::SpanId{77}, "ts", {{"l", model::AnyValue::Double(1.5)}}, 1, 0});
+  AddSpan(first, 1, 2, 1, "backend", "query")
+      .events.push_back({5, "retry", {{"k", model::AnyValue::Bool(true)}}, 0});
+  AddSpan(second, 1, 4, 2, "backend", "cache")
+      .links.push_back({Tid(9), model::SpanId{77}, "ts", {{"l", model::AnyValue::Double(1.5)}}, 1, 0});
   AddSpan(second, 1, 3, 1, "frontend", "render").status_message = "slow";
   second.scopes.push_back(model::Scope{"other-lib", "2.0", {}, 0, ""});
   second.spans.back().scope_index = 1;
@@ -305,7 +306,8 @@ TEST(TailSampler, BufferedBytesReturnToZeroOnceEverythingIsDecided) {
   for (uint64_t t = 1; t <= 50; ++t) {
     model::SpanBatch b;
     AddSpan(b, t, 1, 0, "svc-" + std::to_string(t % 7), "root", 1000, 1000, t % 3 == 0);
-    AddSpan(b, t, 2, 1, "db", "query").attributes.push_back({"q", model::AnyValue::String(std::string(500, 'x'))});
+    AddSpan(b, t, 2, 1, "db", "query")
+        .attributes.push_back({"q", model::AnyValue::String(std::string(500, 'x'))});
     f.sampler->Offer(b);
   }
   EXPECT_GT(f.sampler->stats().buffered_bytes, 50u * 500);
