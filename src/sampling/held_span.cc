@@ -178,7 +178,7 @@ void HeldBytes::Reserve(size_t n) {
   capacity_ = static_cast<uint32_t>(cap);
 }
 
-size_t HeldSpanWriter::Append(const model::Span& s, uint32_t resource_id, uint32_t scope_id, HeldBytes* out) {
+size_t HeldSpanWriter::Append(const model::Span& s, HeldBytes* out) {
   nested_.clear();
   nested_lengths_.clear();
   Nested nested{&nested_, &nested_lengths_};
@@ -190,13 +190,9 @@ size_t HeldSpanWriter::Append(const model::Span& s, uint32_t resource_id, uint32
     bytes += 16 + 8 + 4 + 4 + 4 + l.trace_state.size() + 4 + AttributesBytes(l.attributes, &nested);
 
   HeldSpanHeader h;
-  h.span_id = s.span_id.value;
-  h.parent_span_id = s.parent_span_id.value;
   h.start_time_unix_nano = s.start_time_unix_nano;
   h.end_time_unix_nano = s.end_time_unix_nano;
   h.record_bytes = static_cast<uint32_t>(bytes);
-  h.resource_id = resource_id;
-  h.scope_id = scope_id;
   h.flags = s.flags;
   h.name_bytes = static_cast<uint32_t>(s.name.size());
   h.trace_state_bytes = static_cast<uint32_t>(s.trace_state.size());
@@ -239,12 +235,8 @@ bool ReadHeldSpan(const char* p, const model::TraceId& trace_id, model::Span* ou
   const HeldSpanHeader h = ReadHeldSpanHeader(p);
   In in(p + sizeof(HeldSpanHeader));
   out->trace_id = trace_id;
-  out->span_id.value = h.span_id;
-  out->parent_span_id.value = h.parent_span_id;
   out->start_time_unix_nano = h.start_time_unix_nano;
   out->end_time_unix_nano = h.end_time_unix_nano;
-  out->resource_index = h.resource_id;
-  out->scope_index = h.scope_id;
   out->flags = h.flags;
   out->kind = static_cast<model::SpanKind>(h.kind);
   out->status_code = static_cast<model::StatusCode>(h.status_code);

@@ -12,7 +12,7 @@
 // EncodeAnyValue. `sampling_benchmark.cc` (BM_HoldSpan) compares the two.
 //
 // Record layout (host byte order; the bytes never leave the process):
-//   HeldSpanHeader (fixed, 88 bytes)
+//   HeldSpanHeader (fixed, 64 bytes)
 //   name, trace_state, status_message (raw bytes, lengths in the header)
 //   attribute_count attributes: u32 key bytes, key, u8 AnyValue::Type, value
 //     string/bytes: u32 length + bytes; bool/int/double: 8 bytes;
@@ -22,7 +22,11 @@
 //   link_count links: 16-byte trace id, u64 span id, u32 flags, u32 dropped
 //     attributes, u32 trace_state bytes, trace_state, u32 attribute count,
 //     attributes
-// The trace id is not stored: all spans of a buffer share the trace's.
+// Not stored: the trace id (all spans of a buffer share the trace's), the
+// span id, parent span id, resource and scope, which the holder keeps in a
+// side array it can scan without walking the records (completeness checks
+// touch every span of every complete trace; records are ~270 bytes apart
+// and each one's length gives the next one's position).
 #pragma once
 
 #include <cstddef>
@@ -38,13 +42,9 @@
 namespace tracery::sampling {
 
 struct HeldSpanHeader {
-  uint64_t span_id = 0;
-  uint64_t parent_span_id = 0;
   uint64_t start_time_unix_nano = 0;
   uint64_t end_time_unix_nano = 0;
   uint32_t record_bytes = 0;  // the whole record, this header included
-  uint32_t resource_id = 0;   // the holder's ids for the span's resource and scope
-  uint32_t scope_id = 0;
   uint32_t flags = 0;
   uint32_t name_bytes = 0, trace_state_bytes = 0, status_message_bytes = 0;
   uint32_t attribute_count = 0, dropped_attributes_count = 0;
@@ -108,7 +108,7 @@ class HeldSpanWriter {
   // Appends one record for `span` to *out; returns its size in bytes.
   // Hot path: grows *out at most once, no other allocation (except for
   // array/map attribute values, encoded through a reused scratch buffer).
-  size_t Append(const model::Span& span, uint32_t resource_id, uint32_t scope_id, HeldBytes* out);
+  size_t Append(const model::Span& span, HeldBytes* out);
 
  private:
   std::string nested_;  // encodings of array/map values of the current span
@@ -121,17 +121,7 @@ inline HeldSpanHeader ReadHeldSpanHeader(const char* p) {
   std::memcpy(&h, p, sizeof(h));
   return h;
 }
-// Span id and parent span id of the record at `p`, without copying the header.
-inline uint64_t HeldSpanId(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p + offsetof(HeldSpanHeader, span_id), 8);
-  return v;
-}
-inline uint64_t HeldParentSpanId(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p + offsetof(HeldSpanHeader, parent_span_id), 8);
-  return v;
-}
+// Bytes of the record at `p`, to step to the next one.
 inline uint32_t HeldRecordBytes(const char* p) {
   uint32_t v;
   std::memcpy(&v, p + offsetof(HeldSpanHeader, record_bytes), 4);
@@ -139,8 +129,9 @@ inline uint32_t HeldRecordBytes(const char* p) {
 }
 
 // Decodes the record at `p` (written by HeldSpanWriter) into *out, with
-// `trace_id`; resource_index/scope_index are set to the record's ids.
-// Returns false only if a nested value does not decode (a bug).
+// `trace_id`. Leaves span_id, parent_span_id, resource_index and scope_index
+// alone (not in the record). Returns false only if a nested value does not
+// decode (a bug).
 bool ReadHeldSpan(const char* p, const model::TraceId& trace_id, model::Span* out);
 
 }  // namespace tracery::sampling

@@ -148,38 +148,33 @@ uint32_t TailSampler::InternScopeLocked(const model::Scope& s) {
 }
 
 void TailSampler::ReleaseLocked(const BufferedTrace& t) {
-  ForEachRecord(t.records, [&](const char* record) {
-    const HeldSpanHeader h = ReadHeldSpanHeader(record);
-    const uint32_t rid = h.resource_id, sid = h.scope_id;
-    InternedResource& r = resources_[rid];
+  for (const HeldSpanKeys& k : t.keys) {
+    InternedResource& r = resources_[k.resource_id];
     if (--r.refs == 0) {
       resource_ids_.erase(std::string_view(r.key));
       stats_.buffered_bytes -= r.bytes;
       r = InternedResource{.generation = r.generation + 1};
-      free_resources_.push_back(rid);
+      free_resources_.push_back(k.resource_id);
     }
-    InternedScope& s = scopes_[sid];
+    InternedScope& s = scopes_[k.scope_id];
     if (--s.refs == 0) {
       scope_ids_.erase(std::string_view(s.key));
       stats_.buffered_bytes -= s.bytes;
       s = InternedScope{.generation = s.generation + 1};
-      free_scopes_.push_back(sid);
+      free_scopes_.push_back(k.scope_id);
     }
-  });
+  }
 }
 
 bool TailSampler::IsCompleteLocked(const BufferedTrace& t) {
   if (!t.root_seen) return false;
   ids_scratch_.clear();
-  ForEachRecord(t.records, [&](const char* record) { ids_scratch_.push_back(HeldSpanId(record)); });
+  for (const HeldSpanKeys& k : t.keys) ids_scratch_.push_back(k.span_id);
   std::sort(ids_scratch_.begin(), ids_scratch_.end());
-  bool complete = true;
-  ForEachRecord(t.records, [&](const char* record) {
-    const uint64_t parent = HeldParentSpanId(record);
-    if (complete && parent != 0 && !std::binary_search(ids_scratch_.begin(), ids_scratch_.end(), parent))
-      complete = false;
-  });
-  return complete;
+  for (const HeldSpanKeys& k : t.keys)
+    if (k.parent_span_id != 0 && !std::binary_search(ids_scratch_.begin(), ids_scratch_.end(), k.parent_span_id))
+      return false;
+  return true;
 }
 
 uint32_t TailSampler::NewTraceLocked(const model::TraceId& id, uint64_t now_ns) {
@@ -248,6 +243,7 @@ void TailSampler::Offer(const model::SpanBatch& batch) {
           while (i + run < batch.spans.size() && SameTraceId(batch.spans[i + run].trace_id, span.trace_id)) ++run;
           const size_t want = cur->records.size() + run * static_cast<size_t>(avg_record_bytes_ * 1.125);
           if (want > cur->records.capacity()) cur->records.Reserve(want - cur->records.size());
+          cur->keys.reserve(cur->keys.size() + run);
         }
       }
       if (cur_late) {
@@ -273,11 +269,13 @@ void TailSampler::Offer(const model::SpanBatch& batch) {
       policies_->AddSpan(span, res.service, res.service_hash, &t.summary);
       t.summary.matched |= res.matched;
 
-      appended_bytes += held_writer_.Append(span, rid, sid, &t.records);
+      appended_bytes += held_writer_.Append(span, &t.records);
+      t.keys.push_back(HeldSpanKeys{span.span_id.value, span.parent_span_id.value, rid, sid});
       ++appended_spans;
 
       const uint64_t bytes =
-          kTraceOverheadBytes + t.records.capacity() + t.summary.op_keys.capacity() * sizeof(uint64_t);
+          kTraceOverheadBytes + t.records.capacity() + t.keys.capacity() * sizeof(HeldSpanKeys) +
+          t.summary.op_keys.capacity() * sizeof(uint64_t);
       stats_.buffered_bytes += bytes - t.bytes;
       t.bytes = bytes;
       t.last_seen_ns = now;
@@ -371,6 +369,7 @@ void TailSampler::DecideLocked(uint32_t slot, Reason reason, uint64_t now_ns) {
   buffer_index_.Erase(id);
   // Free the bytes now: a slot may stay unused for long after a burst.
   t.records.Release();
+  std::vector<HeldSpanKeys>().swap(t.keys);
   std::vector<uint64_t>().swap(t.summary.op_keys);
   ++t.generation;
   free_slots_.push_back(slot);
@@ -383,7 +382,9 @@ void TailSampler::QueueKeptLocked(const BufferedTrace& t, double adjusted, bool 
   PendingChunk& chunk = pending_.back();
   chunk.traces.push_back(t.summary.trace_id);
   chunk.priority |= priority;
+  size_t i = 0;
   ForEachRecord(t.records, [&](const char* record) {
+    const HeldSpanKeys& k = t.keys[i++];
     model::Span& s = chunk.batch.spans.emplace_back();
     // Room for the adjusted count stamped below, so it does not reallocate.
     s.attributes.reserve(ReadHeldSpanHeader(record).attribute_count + 1);
@@ -393,7 +394,9 @@ void TailSampler::QueueKeptLocked(const BufferedTrace& t, double adjusted, bool 
       chunk.batch.spans.pop_back();
       return;
     }
-    const uint32_t rid = s.resource_index, sid = s.scope_index;
+    s.span_id.value = k.span_id;
+    s.parent_span_id.value = k.parent_span_id;
+    const uint32_t rid = k.resource_id, sid = k.scope_id;
     s.resource_index = ChunkIndex(&chunk.resource_map, rid, resources_[rid].generation, [&] {
       chunk.batch.resources.push_back(resources_[rid].resource);
       return static_cast<uint32_t>(chunk.batch.resources.size() - 1);

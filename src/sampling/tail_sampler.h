@@ -100,13 +100,22 @@ class TailSampler {
   TailSamplerStats stats() const;
 
  private:
+  // Per held span, beside its record: what completeness checks and
+  // reference counting need, contiguous so they never walk the records.
+  struct HeldSpanKeys {
+    uint64_t span_id = 0;
+    uint64_t parent_span_id = 0;
+    uint32_t resource_id = 0;  // interned, see resources_
+    uint32_t scope_id = 0;
+  };
   // One buffered trace. Its spans are held as records (held_span.h) in one
-  // byte buffer, their resource and scope ids naming interned entries. What
-  // the policies need is in `summary`, computed at insert, so dropped
-  // traces are never decoded.
+  // byte buffer, keys[i] belonging to the i-th record. What the policies
+  // need is in `summary`, computed at insert, so dropped traces are never
+  // decoded.
   struct BufferedTrace {
     TraceSummary summary;  // summary.trace_id is the trace's id
     HeldBytes records;
+    std::vector<HeldSpanKeys> keys;
     uint64_t first_seen_ns = 0, last_seen_ns = 0;
     uint64_t bytes = 0;  // this trace's share of stats_.buffered_bytes
     uint32_t spans = 0;
