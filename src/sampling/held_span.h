@@ -91,6 +91,8 @@ class HeldBytes {
     size_ += static_cast<uint32_t>(n);
     return p;
   }
+  // Forgets the contents, keeping the memory.
+  void Clear() { size_ = 0; }
   // Frees the memory.
   void Release() {
     std::free(data_);

@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "sampling/baseline/tail_sampler.h"
+#include "sampling/held_span.h"
 #include "sampling/load_shedder.h"
 #include "sampling/tail_sampler.h"
 #include "sampling/test_traces.h"
+#include "storage/span_codec.h"
 
 namespace tracery::sampling {
 namespace {
@@ -207,6 +209,33 @@ void BM_MemoryPerBufferedTrace(benchmark::State& state) { MemoryPerBufferedTrace
 void BM_BaselineMemoryPerBufferedTrace(benchmark::State& state) { MemoryPerBufferedTrace<Baseline>(state); }
 BENCHMARK(BM_MemoryPerBufferedTrace)->Arg(5)->Arg(20)->Iterations(1);
 BENCHMARK(BM_BaselineMemoryPerBufferedTrace)->Arg(5)->Arg(20)->Iterations(1);
+
+// Appending one span (6 attributes) to a per-trace buffer: range(0) = 0 in
+// span_codec's encoding (storage::EncodeSpan, the WAL's), 1 in the
+// held-span layout the tail sampler uses. Buffers are reused, as the
+// sampler's grow once per trace.
+void BM_HoldSpan(benchmark::State& state) {
+  const model::SpanBatch batch = MakeBatch(1, 64, 4);
+  std::string codec;
+  HeldBytes held;
+  HeldSpanWriter writer;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const model::Span& span = batch.spans[i++ % batch.spans.size()];
+    if (state.range(0) == 0) {
+      if (codec.size() > (1 << 16)) codec.clear();
+      storage::EncodeSpan(span, 0, 0, &codec);
+      bytes = codec.size();
+    } else {
+      if (held.size() > (1 << 16)) held.Clear();
+      writer.Append(span, &held);
+      bytes = held.size();
+    }
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HoldSpan)->ArgName("held_layout")->Arg(0)->Arg(1);
 
 // One Decide over a whole trace with five policies (the last matching):
 // TraceSummary-based for the current sampler (summarising included).
