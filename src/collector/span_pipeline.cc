@@ -83,7 +83,7 @@ AcceptOutcome SpanPipeline::Accept(model::SpanBatch&& batch, int64_t rejected_sp
     for (const auto& obs : observers_) obs(batch);
     out.accepted_spans = static_cast<int64_t>(offered_spans);
     spans_accepted_->Add(batch.spans.size());
-    tail_->Offer(std::move(batch));
+    tail_->Offer(batch);
     return out;
   }
   const double fraction = shedder_ != nullptr ? shedder_->keep_fraction() : 1.0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "sampling/consistent_trace_hash.h"
 
@@ -53,22 +54,6 @@ Result<std::string> String(object obj, const char* field, const std::string& whe
     if (!_r.ok()) return _r.status();   \
     lhs = std::move(*_r);               \
   } while (0)
-
-bool AttributeMatches(const model::Attributes& attrs, const TailPolicy& p, const std::regex* re) {
-  for (const auto& kv : attrs) {
-    if (kv.key != p.key) continue;
-    const bool is_str = kv.value.type == model::AnyValue::Type::kString;
-    std::string rendered;
-    if (!is_str) rendered = kv.value.ToString();
-    std::string_view v = is_str ? std::string_view(kv.value.str) : std::string_view(rendered);
-    if (re) {
-      if (v.size() <= kMaxRegexSubjectBytes && std::regex_search(v.begin(), v.end(), *re)) return true;
-    } else if (v == p.value) {
-      return true;
-    }
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -140,6 +125,9 @@ Result<std::vector<TailPolicy>> ParseTailPolicies(std::string_view json) {
 }
 
 Result<std::unique_ptr<TailPolicySet>> TailPolicySet::Create(std::vector<TailPolicy> policies) {
+  if (policies.size() > kMaxPolicies)
+    return Status::InvalidArgument("tail sampling policies: " + std::to_string(policies.size()) +
+                                   " policies, at most " + std::to_string(kMaxPolicies) + " are supported");
   std::unique_ptr<TailPolicySet> set(new TailPolicySet(std::move(policies)));
   set->compiled_.resize(set->policies_.size());
   set->kept_by_policy_.assign(set->policies_.size(), 0);
@@ -153,7 +141,12 @@ Result<std::unique_ptr<TailPolicySet>> TailPolicySet::Create(std::vector<TailPol
       } catch (const std::regex_error& e) {
         return PolicyError(p.name, "invalid regex \"" + p.regex + "\": " + e.what());
       }
+      set->compiled_[i].memo.resize(kRegexMemoEntries);
     }
+    if (p.type == TailPolicy::Type::kAttribute) set->attribute_policies_.push_back(static_cast<uint32_t>(i));
+    if (p.type == TailPolicy::Type::kLatency && (!p.service.empty() || !p.operation.empty()))
+      set->latency_filter_policies_.push_back(static_cast<uint32_t>(i));
+    if (p.type == TailPolicy::Type::kRare) set->has_rare_ = true;
   }
   return set;
 }
@@ -174,48 +167,88 @@ bool TailPolicySet::Bucket::Take(double rate_per_s, uint64_t now_ns) {
   return false;
 }
 
-bool TailPolicySet::Matches(size_t i, const model::SpanBatch& trace, uint64_t now_ns, double* adjusted) {
+bool TailPolicySet::ValueMatches(size_t i, std::string_view v) {
+  const TailPolicy& p = policies_[i];
+  Compiled& c = compiled_[i];
+  if (!c.regex) return v == p.value;
+  if (v.size() > kMaxRegexSubjectBytes) return false;
+  if (v.size() > sizeof(RegexMemoEntry::bytes)) return std::regex_search(v.begin(), v.end(), *c.regex);
+  RegexMemoEntry& m = c.memo[std::hash<std::string_view>{}(v) % kRegexMemoEntries];
+  if (m.valid && m.len == v.size() && std::memcmp(m.bytes, v.data(), v.size()) == 0) return m.result;
+  const bool result = std::regex_search(v.begin(), v.end(), *c.regex);
+  m.valid = true;
+  m.len = static_cast<uint8_t>(v.size());
+  std::memcpy(m.bytes, v.data(), v.size());
+  m.result = result;
+  return result;
+}
+
+bool TailPolicySet::AttributesMatch(size_t i, const model::Attributes& attrs) {
+  const std::string& key = policies_[i].key;
+  for (const auto& kv : attrs) {
+    if (kv.key != key) continue;
+    if (kv.value.type == model::AnyValue::Type::kString) {
+      if (ValueMatches(i, kv.value.str)) return true;
+    } else if (ValueMatches(i, kv.value.ToString())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+uint64_t TailPolicySet::ResourceMatches(const model::Resource& resource) {
+  uint64_t bits = 0;
+  for (uint32_t i : attribute_policies_)
+    if (AttributesMatch(i, resource.attributes)) bits |= uint64_t{1} << i;
+  return bits;
+}
+
+void TailPolicySet::AddSpan(const model::Span& s, std::string_view service, uint64_t service_hash,
+                            TraceSummary* t) {
+  t->min_start_ns = std::min(t->min_start_ns, s.start_time_unix_nano);
+  t->max_end_ns = std::max(t->max_end_ns, s.end_time_unix_nano);
+  t->any_error |= s.status_code == model::StatusCode::kError;
+  for (uint32_t i : latency_filter_policies_) {
+    const uint64_t bit = uint64_t{1} << i;
+    if (t->matched & bit) continue;
+    const TailPolicy& p = policies_[i];
+    if (!p.operation.empty() && s.name != p.operation) continue;
+    if (!p.service.empty() && service != p.service) continue;
+    if (s.DurationNanos() >= p.threshold_ns) t->matched |= bit;
+  }
+  for (uint32_t i : attribute_policies_) {
+    const uint64_t bit = uint64_t{1} << i;
+    if (!(t->matched & bit) && AttributesMatch(i, s.attributes)) t->matched |= bit;
+  }
+  if (has_rare_) {
+    const uint64_t key = RareOperationKey(service_hash, s.name);
+    // Spans of a trace often repeat the previous span's operation: skip the
+    // obvious duplicate here, the rest are removed at Decide.
+    if (t->op_keys.empty() || t->op_keys.back() != key) t->op_keys.push_back(key);
+  }
+}
+
+bool TailPolicySet::Matches(size_t i, TraceSummary& t, uint64_t now_ns, double* adjusted) {
   const TailPolicy& p = policies_[i];
   Compiled& c = compiled_[i];
   switch (p.type) {
     case TailPolicy::Type::kError:
-      for (const auto& s : trace.spans)
-        if (s.status_code == model::StatusCode::kError) return true;
-      return false;
-    case TailPolicy::Type::kLatency: {
-      if (p.service.empty() && p.operation.empty()) {
-        uint64_t lo = UINT64_MAX, hi = 0;
-        for (const auto& s : trace.spans) {
-          lo = std::min(lo, s.start_time_unix_nano);
-          hi = std::max(hi, s.end_time_unix_nano);
-        }
-        return hi > lo && hi - lo >= p.threshold_ns;
-      }
-      for (const auto& s : trace.spans) {
-        if (!p.operation.empty() && s.name != p.operation) continue;
-        if (!p.service.empty() && trace.ServiceOf(s) != p.service) continue;
-        if (s.DurationNanos() >= p.threshold_ns) return true;
-      }
-      return false;
-    }
+      return t.any_error;
+    case TailPolicy::Type::kLatency:
+      if (p.service.empty() && p.operation.empty())
+        return t.max_end_ns > t.min_start_ns && t.max_end_ns - t.min_start_ns >= p.threshold_ns;
+      return (t.matched >> i) & 1;
     case TailPolicy::Type::kRare: {
       RareState& r = c.rare;
       if (now_ns - r.window_start_ns >= p.window_ns || now_ns < r.window_start_ns) {
         r.window_start_ns = now_ns;
         r.seen.clear();
       }
-      bool rare = false;
       // Each (service, operation) counts once per trace: a trace with 50
-      // spans of one operation is one trace of it.
-      uint64_t counted[16];
-      size_t n_counted = 0;
-      for (const auto& s : trace.spans) {
-        const uint64_t key = std::hash<std::string_view>{}(trace.ServiceOf(s)) * 0x9E3779B97F4A7C15ULL ^
-                             std::hash<std::string_view>{}(s.name);
-        bool dup = false;
-        for (size_t k = 0; k < n_counted && !dup; ++k) dup = counted[k] == key;
-        if (dup) continue;
-        if (n_counted < 16) counted[n_counted++] = key;
+      // spans of one operation is one trace of it. op_keys is deduplicated
+      // by Decide before the first rare policy looks at it.
+      bool rare = false;
+      for (uint64_t key : t.op_keys) {
         auto it = r.seen.find(key);
         if (it == r.seen.end()) {
           if (r.seen.size() >= kMaxRareKeysPerWindow) continue;
@@ -229,14 +262,9 @@ bool TailPolicySet::Matches(size_t i, const model::SpanBatch& trace, uint64_t no
       return rare;
     }
     case TailPolicy::Type::kAttribute:
-      // Resources are shared by many spans: check each once, not per span.
-      for (const auto& r : trace.resources)
-        if (AttributeMatches(r.attributes, p, c.regex.get())) return true;
-      for (const auto& s : trace.spans)
-        if (AttributeMatches(s.attributes, p, c.regex.get())) return true;
-      return false;
+      return (t.matched >> i) & 1;
     case TailPolicy::Type::kProbabilistic:
-      if (trace.spans.empty() || !TraceIdSampled(trace.spans.front().trace_id, p.probability)) return false;
+      if (!TraceIdSampled(t.trace_id, p.probability)) return false;
       *adjusted = 1.0 / p.probability;
       return true;
     case TailPolicy::Type::kRateLimit: {
@@ -255,11 +283,15 @@ bool TailPolicySet::Matches(size_t i, const model::SpanBatch& trace, uint64_t no
   return false;
 }
 
-TailDecision TailPolicySet::Decide(const model::SpanBatch& trace, uint64_t now_ns) {
+TailDecision TailPolicySet::Decide(TraceSummary& t, uint64_t now_ns) {
+  if (t.op_keys.size() > 1) {
+    std::sort(t.op_keys.begin(), t.op_keys.end());
+    t.op_keys.erase(std::unique(t.op_keys.begin(), t.op_keys.end()), t.op_keys.end());
+  }
   TailDecision d;
   for (size_t i = 0; i < policies_.size(); ++i) {
     double adjusted = 1.0;
-    if (!Matches(i, trace, now_ns, &adjusted)) continue;
+    if (!Matches(i, t, now_ns, &adjusted)) continue;
     const TailPolicy& p = policies_[i];
     if (p.max_traces_per_second > 0 && !compiled_[i].budget.Take(p.max_traces_per_second, now_ns)) continue;
     d.keep = true;
@@ -271,6 +303,24 @@ TailDecision TailPolicySet::Decide(const model::SpanBatch& trace, uint64_t now_n
     return d;
   }
   return d;
+}
+
+TailDecision TailPolicySet::Decide(const model::SpanBatch& trace, uint64_t now_ns) {
+  scratch_.Reset(trace.spans.empty() ? model::TraceId() : trace.spans.front().trace_id);
+  std::vector<uint64_t> resource_bits(trace.resources.size(), 0);
+  std::vector<uint64_t> service_hashes(trace.resources.size(), 0);
+  for (size_t r = 0; r < trace.resources.size(); ++r) {
+    resource_bits[r] = ResourceMatches(trace.resources[r]);
+    service_hashes[r] = std::hash<std::string_view>{}(trace.resources[r].ServiceName());
+  }
+  std::vector<bool> resource_used(trace.resources.size(), false);
+  for (const auto& s : trace.spans) {
+    resource_used[s.resource_index] = true;
+    AddSpan(s, trace.ServiceOf(s), service_hashes[s.resource_index], &scratch_);
+  }
+  for (size_t r = 0; r < trace.resources.size(); ++r)
+    if (resource_used[r]) scratch_.matched |= resource_bits[r];
+  return Decide(scratch_, now_ns);
 }
 
 }  // namespace tracery::sampling

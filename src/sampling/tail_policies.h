@@ -1,5 +1,7 @@
 // Tail-sampling policies: given a whole buffered trace, decide whether to
-// keep it and with which adjusted count (1/probability).
+// keep it and with which adjusted count (1/probability). The facts a
+// decision needs are folded into a small TraceSummary as spans arrive, so a
+// decision never walks the spans.
 //
 // Policies are evaluated in order; the first that matches AND has budget
 // left keeps the trace. A policy's optional `max_traces_per_second` budget
@@ -23,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <regex>
 #include <string>
@@ -76,18 +79,72 @@ struct TailDecision {
   bool priority = false;
 };
 
+// What the policies need to know about one trace, accumulated span by span
+// as spans arrive (TailPolicySet::AddSpan), so the sampler can hold spans in
+// encoded form and decide without looking at them again.
+struct TraceSummary {
+  model::TraceId trace_id;
+  uint64_t min_start_ns = UINT64_MAX;
+  uint64_t max_end_ns = 0;
+  // Bit i: policy i's per-span condition held for some span or resource
+  // (latency with a service/operation filter; attribute match).
+  uint64_t matched = 0;
+  bool any_error = false;
+  // (service, operation) keys of the trace's spans, for rare policies only
+  // (empty without one). May hold duplicates; Decide deduplicates.
+  std::vector<uint64_t> op_keys;
+
+  void Reset(const model::TraceId& id) {
+    trace_id = id;
+    min_start_ns = UINT64_MAX;
+    max_end_ns = 0;
+    matched = 0;
+    any_error = false;
+    op_keys.clear();
+  }
+};
+
+// The (service, operation) key rare policies count by. A 64-bit hash stands
+// in for the strings (no allocation per span); a collision merges two
+// operations' counts, which only makes both look less rare.
+inline uint64_t RareOperationKey(uint64_t service_hash, std::string_view operation) {
+  return service_hash * 0x9E3779B97F4A7C15ULL ^ std::hash<std::string_view>{}(operation);
+}
+
 // Parses the policy file. InvalidArgument names the policy and field.
 Result<std::vector<TailPolicy>> ParseTailPolicies(std::string_view json);
 
 class TailPolicySet {
  public:
-  // An invalid regex or an out-of-range value is InvalidArgument.
+  // At most this many policies (their per-span matches are a 64-bit mask).
+  static constexpr size_t kMaxPolicies = 64;
+
+  // An invalid regex, an out-of-range value or more than kMaxPolicies
+  // policies is InvalidArgument.
   static Result<std::unique_ptr<TailPolicySet>> Create(std::vector<TailPolicy> policies);
 
-  // Decides one whole trace (`trace`: its buffered spans). `now_ns`: the
-  // sampler's clock, used by budgets, rate limits and rare windows.
+  // Bits of the attribute policies that `resource`'s attributes satisfy. A
+  // resource is shared by many spans: callers compute this once per
+  // resource and OR it into the summary of every trace with a span of it.
+  uint64_t ResourceMatches(const model::Resource& resource);
+
+  // Folds one span into `summary`. `service`: the service of the span's
+  // resource; `service_hash`: std::hash of it (computed once per resource).
+  // Hot path: evaluates only the configured policies' keys and filters; no
+  // allocation except for a non-string attribute value under a policy key
+  // (rendered as text) and growing summary->op_keys.
+  void AddSpan(const model::Span& span, std::string_view service, uint64_t service_hash,
+               TraceSummary* summary);
+
+  // Decides one whole trace from its summary (op_keys is deduplicated in
+  // place). `now_ns`: the sampler's clock, used by budgets, rate limits and
+  // rare windows.
+  TailDecision Decide(TraceSummary& summary, uint64_t now_ns);
+  // Summarises `trace` (its buffered spans) and decides it. For tests and
+  // callers that hold a trace as a SpanBatch.
   TailDecision Decide(const model::SpanBatch& trace, uint64_t now_ns);
 
+  bool has_rare_policy() const { return has_rare_; }
   const std::vector<TailPolicy>& policies() const { return policies_; }
   // Traces kept by each policy since creation, by policy index.
   const std::vector<uint64_t>& kept_by_policy() const { return kept_by_policy_; }
@@ -101,13 +158,21 @@ class TailPolicySet {
   };
   struct RareState {
     uint64_t window_start_ns = 0;
-    // hash(service, operation) -> traces this window. A 64-bit hash stands
-    // in for the strings (no allocation per span); a collision merges two
-    // operations' counts, which only makes both look less rare.
-    std::unordered_map<uint64_t, uint32_t> seen;
+    std::unordered_map<uint64_t, uint32_t> seen;  // RareOperationKey -> traces this window
   };
+  // Regex results for short attribute values, keyed by the value's bytes:
+  // attribute values are mostly low-cardinality (tiers, regions, flags), and
+  // std::regex costs ~100 ns a search, more than the rest of a span.
+  struct RegexMemoEntry {
+    uint8_t len = 0;
+    bool valid = false;
+    bool result = false;
+    char bytes[29];
+  };
+  static constexpr size_t kRegexMemoEntries = 64;
   struct Compiled {
     std::unique_ptr<std::regex> regex;
+    std::vector<RegexMemoEntry> memo;  // kRegexMemoEntries when regex is set
     Bucket budget;
     Bucket rate_limit;
     RareState rare;
@@ -116,11 +181,19 @@ class TailPolicySet {
     uint64_t second_start_ns = 0;
   };
   explicit TailPolicySet(std::vector<TailPolicy> p) : policies_(std::move(p)) {}
-  bool Matches(size_t i, const model::SpanBatch& trace, uint64_t now_ns, double* adjusted);
+  bool Matches(size_t i, TraceSummary& t, uint64_t now_ns, double* adjusted);
+  bool AttributesMatch(size_t i, const model::Attributes& attrs);
+  bool ValueMatches(size_t i, std::string_view value);
 
   std::vector<TailPolicy> policies_;
   std::vector<Compiled> compiled_;
   std::vector<uint64_t> kept_by_policy_;
+  // Indexes of policies evaluated per span: attribute policies, and latency
+  // policies with a service/operation filter.
+  std::vector<uint32_t> attribute_policies_;
+  std::vector<uint32_t> latency_filter_policies_;
+  bool has_rare_ = false;
+  TraceSummary scratch_;  // for Decide(SpanBatch)
 };
 
 // Bound on distinct (service, operation) keys a rare policy tracks per

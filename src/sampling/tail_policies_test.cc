@@ -78,6 +78,46 @@ TEST(TailPolicies, AttributeEqualsAndRegexOnSpanOrResource) {
   EXPECT_TRUE(code->Decide(t2, 0).keep);
 }
 
+// Regex results are remembered per value; values sharing a memo slot, long
+// values (not remembered) and a value seen again must each get their own
+// answer.
+TEST(TailPolicies, RegexResultsAreRememberedPerExactValue) {
+  auto set = Make(R"({"policies":[{"type":"attribute","key":"tier","regex":"^gold-[0-9]*7$"}]})");
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 500; ++i) {
+      model::SpanBatch t = Trace(static_cast<uint64_t>(i));
+      std::string v = (i % 2 ? "gold-" : "silver-") + std::to_string(i);
+      if (i % 5 == 0) v = "gold-" + std::string(40, '1') + std::to_string(i);  // too long for the memo
+      t.spans[1].attributes.push_back({"tier", model::AnyValue::String(v)});
+      const bool want = v.rfind("gold-", 0) == 0 && v.back() == '7';
+      EXPECT_EQ(set->Decide(t, 0).keep, want) << v;
+    }
+  }
+}
+
+TEST(TailPolicies, MoreThanSixtyFourPoliciesAreRejected) {
+  std::string json = R"({"policies":[)";
+  for (int i = 0; i < 65; ++i) json += std::string(i ? "," : "") + R"({"type":"error"})";
+  json += "]}";
+  auto p = ParseTailPolicies(json);
+  ASSERT_TRUE(p.ok());
+  auto set = TailPolicySet::Create(std::move(*p));
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.status().ToString().find("at most 64"), std::string::npos) << set.status().ToString();
+}
+
+// A resource attribute counts only for traces with a span of that resource.
+TEST(TailPolicies, AttributeOnAnUnusedResourceDoesNotMatch) {
+  auto set = Make(R"({"policies":[{"type":"attribute","key":"service.name","value":"billing"}]})");
+  model::SpanBatch t = Trace(1);
+  model::Resource billing;
+  billing.attributes.push_back({"service.name", model::AnyValue::String("billing")});
+  t.resources.push_back(billing);
+  EXPECT_FALSE(set->Decide(t, 0).keep);
+  t.spans[1].resource_index = static_cast<uint32_t>(t.resources.size() - 1);
+  EXPECT_TRUE(set->Decide(t, 0).keep);
+}
+
 TEST(TailPolicies, ProbabilisticIsConsistentOnTraceIdWithAdjustedCount) {
   auto set = Make(R"({"policies":[{"type":"probabilistic","probability":0.25}]})");
   int kept = 0;

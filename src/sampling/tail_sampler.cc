@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+
+#include "storage/byte_coding.h"
+#include "storage/span_codec.h"
 
 namespace tracery::sampling {
 namespace {
@@ -14,33 +18,7 @@ uint64_t SteadyNowNs() {
           .count());
 }
 
-// Overhead of one buffered trace beyond its spans: map node, deque entry,
-// batch vectors (measured order of magnitude; see docs/sampling.md).
-constexpr uint64_t kPerTraceOverheadBytes = 256;
-
-uint64_t AttributesBytes(const model::Attributes& attrs) {
-  uint64_t n = attrs.capacity() * sizeof(model::KeyValue);
-  for (const auto& kv : attrs) n += kv.key.capacity() + kv.value.str.capacity();
-  return n;
-}
-
-uint64_t ResourceBytes(const model::Resource& r) { return sizeof(model::Resource) + AttributesBytes(r.attributes); }
-
-// Appends `src` to `dst` by moving, rebasing resource/scope indexes. Both
-// batches stay valid; `src` is left empty.
-void MoveAppendBatch(model::SpanBatch* dst, model::SpanBatch&& src) {
-  const auto res_base = static_cast<uint32_t>(dst->resources.size());
-  const auto scope_base = static_cast<uint32_t>(dst->scopes.size());
-  for (auto& r : src.resources) dst->resources.push_back(std::move(r));
-  for (auto& s : src.scopes) dst->scopes.push_back(std::move(s));
-  dst->spans.reserve(dst->spans.size() + src.spans.size());
-  for (auto& s : src.spans) {
-    s.resource_index += res_base;
-    s.scope_index += scope_base;
-    dst->spans.push_back(std::move(s));
-  }
-  src = model::SpanBatch();
-}
+constexpr uint32_t kNoId = UINT32_MAX;
 
 void StampAdjustedCount(model::Span* s, double adjusted) {
   for (auto& kv : s->attributes) {
@@ -53,6 +31,41 @@ void StampAdjustedCount(model::Span* s, double adjusted) {
     return;
   }
   s->attributes.push_back({std::string(model::keys::kAdjustedCount), model::AnyValue::Double(adjusted)});
+}
+
+// A span's attributes are a heap array of ~136-byte KeyValues the hardware
+// prefetcher cannot predict: fetch the next span's while this one is copied.
+void PrefetchAttributes(const model::Span& s) {
+  const char* p = reinterpret_cast<const char*>(s.attributes.data());
+  const char* end = reinterpret_cast<const char*>(s.attributes.data() + s.attributes.size());
+  for (; p < end; p += 64) __builtin_prefetch(p);
+}
+
+// Calls fn(record) for each held span of a trace.
+template <typename Fn>
+void ForEachRecord(const HeldBytes& records, Fn&& fn) {
+  const char* p = records.data();
+  const char* end = p + records.size();
+  while (p < end) {
+    fn(p);
+    p += HeldRecordBytes(p);
+  }
+}
+
+// Index in a write chunk's resource (or scope) table of the interned entry
+// (id, generation), appending it with `make` when the chunk lacks it. The
+// generation keeps an id freed and reused while the chunk waits from
+// resolving to the wrong resource. Searched newest first: the spans of the
+// trace being appended use the entries added last.
+template <typename Make>
+uint32_t ChunkIndex(std::vector<std::pair<uint64_t, uint32_t>>* map, uint32_t id, uint32_t generation,
+                    Make&& make) {
+  const uint64_t key = static_cast<uint64_t>(generation) << 32 | id;
+  for (auto it = map->rbegin(); it != map->rend(); ++it)
+    if (it->first == key) return it->second;
+  const uint32_t index = make();
+  map->emplace_back(key, index);
+  return index;
 }
 
 }  // namespace
@@ -80,107 +93,205 @@ TailSampler::TailSampler(TailSamplerOptions options, std::unique_ptr<TailPolicyS
 
 TailSampler::~TailSampler() { Stop(); }
 
-uint64_t TailSampler::EstimateBytes(const model::Span& s) {
-  // An estimate from sizes only (no walk over every attribute string: this
-  // runs once per span on the hot path). Attribute strings are counted at a
-  // flat 32 bytes each beyond the KeyValue itself.
-  return sizeof(model::Span) + s.name.size() + s.status_message.size() +
-         s.attributes.size() * (sizeof(model::KeyValue) + 32) +
-         s.events.size() * (sizeof(model::Event) + 64) + s.links.size() * (sizeof(model::Link) + 32);
+uint32_t TailSampler::InternResourceLocked(const model::Resource& r) {
+  key_scratch_.clear();
+  storage::EncodeAttributes(r.attributes, &key_scratch_);
+  storage::PutVarint(&key_scratch_, r.dropped_attributes_count);
+  storage::PutLengthPrefixed(&key_scratch_, r.schema_url);
+  if (auto it = resource_ids_.find(key_scratch_); it != resource_ids_.end()) return it->second;
+  uint32_t id;
+  if (!free_resources_.empty()) {
+    id = free_resources_.back();
+    free_resources_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(resources_.size());
+    resources_.emplace_back();
+  }
+  InternedResource& e = resources_[id];
+  e.key = key_scratch_;
+  e.resource = r;
+  e.service = e.resource.ServiceName();
+  e.service_hash = std::hash<std::string_view>{}(e.service);
+  e.matched = policies_->ResourceMatches(e.resource);
+  e.refs = 0;
+  // The key, the decoded copy (about twice its encoding) and a map node.
+  e.bytes = sizeof(InternedResource) + 3 * e.key.size() + 64;
+  stats_.buffered_bytes += e.bytes;
+  resource_ids_.emplace(e.key, id);
+  return id;
 }
 
-bool TailSampler::IsComplete(const model::SpanBatch& trace) {
-  std::vector<uint64_t> ids;
-  ids.reserve(trace.spans.size());
-  bool root = false;
-  for (const auto& s : trace.spans) {
-    ids.push_back(s.span_id.value);
-    root |= s.parent_span_id.IsZero();
+uint32_t TailSampler::InternScopeLocked(const model::Scope& s) {
+  key_scratch_.clear();
+  storage::PutLengthPrefixed(&key_scratch_, s.name);
+  storage::PutLengthPrefixed(&key_scratch_, s.version);
+  storage::EncodeAttributes(s.attributes, &key_scratch_);
+  storage::PutVarint(&key_scratch_, s.dropped_attributes_count);
+  storage::PutLengthPrefixed(&key_scratch_, s.schema_url);
+  if (auto it = scope_ids_.find(key_scratch_); it != scope_ids_.end()) return it->second;
+  uint32_t id;
+  if (!free_scopes_.empty()) {
+    id = free_scopes_.back();
+    free_scopes_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(scopes_.size());
+    scopes_.emplace_back();
   }
-  if (!root) return false;
-  std::sort(ids.begin(), ids.end());
-  for (const auto& s : trace.spans)
-    if (!s.parent_span_id.IsZero() && !std::binary_search(ids.begin(), ids.end(), s.parent_span_id.value))
+  InternedScope& e = scopes_[id];
+  e.key = key_scratch_;
+  e.scope = s;
+  e.refs = 0;
+  e.bytes = sizeof(InternedScope) + 3 * e.key.size() + 64;
+  stats_.buffered_bytes += e.bytes;
+  scope_ids_.emplace(e.key, id);
+  return id;
+}
+
+void TailSampler::ReleaseLocked(const BufferedTrace& t) {
+  for (const HeldSpanKeys& k : t.keys) {
+    InternedResource& r = resources_[k.resource_id];
+    if (--r.refs == 0) {
+      resource_ids_.erase(std::string_view(r.key));
+      stats_.buffered_bytes -= r.bytes;
+      r = InternedResource{.generation = r.generation + 1};
+      free_resources_.push_back(k.resource_id);
+    }
+    InternedScope& s = scopes_[k.scope_id];
+    if (--s.refs == 0) {
+      scope_ids_.erase(std::string_view(s.key));
+      stats_.buffered_bytes -= s.bytes;
+      s = InternedScope{.generation = s.generation + 1};
+      free_scopes_.push_back(k.scope_id);
+    }
+  }
+}
+
+bool TailSampler::IsCompleteLocked(const BufferedTrace& t) {
+  if (!t.root_seen) return false;
+  ids_scratch_.clear();
+  for (const HeldSpanKeys& k : t.keys) ids_scratch_.push_back(k.span_id);
+  std::sort(ids_scratch_.begin(), ids_scratch_.end());
+  for (const HeldSpanKeys& k : t.keys)
+    if (k.parent_span_id != 0 && !std::binary_search(ids_scratch_.begin(), ids_scratch_.end(), k.parent_span_id))
       return false;
   return true;
 }
 
-void TailSampler::Offer(model::SpanBatch&& batch) {
+uint32_t TailSampler::NewTraceLocked(const model::TraceId& id, uint64_t now_ns) {
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(traces_.size());
+    traces_.emplace_back();
+  }
+  BufferedTrace& t = traces_[slot];
+  t.summary.Reset(id);
+  t.first_seen_ns = t.last_seen_ns = now_ns;
+  t.bytes = kTraceOverheadBytes;
+  t.spans = 0;
+  t.incomplete_at_spans = 0;
+  t.root_seen = false;
+  t.candidate = false;
+  stats_.buffered_bytes += t.bytes;
+  buffer_index_.Set(id, slot);
+  arrival_.push_back(TraceRef{slot, t.generation});
+  return slot;
+}
+
+void TailSampler::Offer(const model::SpanBatch& batch) {
   if (batch.spans.empty()) return;
   const uint64_t now = options_.clock_ns();
   bool write_now = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const uint64_t seq = ++offer_seq_;
+    // The two trace-id lookups per trace are cache misses in big tables
+    // (the decision cache holds up to a million ids): issue them for the
+    // whole batch first so they overlap.
+    for (size_t i = 0; i < batch.spans.size(); ++i) {
+      if (i > 0 && SameTraceId(batch.spans[i].trace_id, batch.spans[i - 1].trace_id)) continue;
+      buffer_index_.Prefetch(batch.spans[i].trace_id);
+      decision_index_.Prefetch(batch.spans[i].trace_id);
+    }
     model::SpanBatch late_kept;
     std::vector<model::TraceId> late_ids;
     bool late_priority = false;
+    resource_map_scratch_.assign(batch.resources.size(), kNoId);
+    scope_map_scratch_.assign(batch.scopes.size(), kNoId);
+    size_t appended_spans = 0, appended_bytes = 0;
     BufferedTrace* cur = nullptr;
-    model::TraceId cur_id;
+    bool cur_late = false;
+    const CachedDecision* cur_decision = nullptr;
     for (size_t i = 0; i < batch.spans.size(); ++i) {
-      model::Span& span = batch.spans[i];
-      if (cur == nullptr || !(span.trace_id == cur_id)) {
+      const model::Span& span = batch.spans[i];
+      if (i + 1 < batch.spans.size()) PrefetchAttributes(batch.spans[i + 1]);
+      if (i == 0 || !SameTraceId(span.trace_id, batch.spans[i - 1].trace_id)) {
+        // A new run of spans of one trace (exporters group spans by trace).
         cur = nullptr;
-        auto bit = buffer_.find(span.trace_id);
-        if (bit != buffer_.end()) {
-          cur = &bit->second;
-        } else if (auto dit = decisions_.find(span.trace_id); dit != decisions_.end()) {
-          // A late span: follow the decision already made.
-          if (dit->second.keep) {
-            late_kept.AppendFrom(batch, span);
-            StampAdjustedCount(&late_kept.spans.back(), dit->second.adjusted_count);
-            if (late_ids.empty() || !(late_ids.back() == span.trace_id)) late_ids.push_back(span.trace_id);
-            late_priority |= dit->second.priority;
-            ++stats_.late_spans_kept;
-          } else {
-            ++stats_.late_spans_dropped;
-          }
-          continue;
+        cur_late = false;
+        if (const uint64_t* slot = buffer_index_.Find(span.trace_id)) {
+          cur = &traces_[*slot];
+        } else if (const CachedDecision* d = FindDecisionLocked(span.trace_id)) {
+          cur_late = true;  // follow the decision already made
+          cur_decision = d;
         } else {
-          cur = &buffer_[span.trace_id];
-          cur->first_seen_ns = now;
-          cur->bytes = kPerTraceOverheadBytes;
-          arrival_.emplace_back(span.trace_id, now);
-          stats_.buffered_bytes += kPerTraceOverheadBytes;
+          cur = &traces_[NewTraceLocked(span.trace_id, now)];
         }
-        cur_id = span.trace_id;
-        // Exporters group spans by trace: reserve for this run at once.
-        size_t run = 1;
-        while (i + run < batch.spans.size() && batch.spans[i + run].trace_id == cur_id) ++run;
-        cur->batch.spans.reserve(cur->batch.spans.size() + run);
+        if (cur) {
+          size_t run = 1;
+          while (i + run < batch.spans.size() && SameTraceId(batch.spans[i + run].trace_id, span.trace_id)) ++run;
+          const size_t want = cur->records.size() + run * static_cast<size_t>(avg_record_bytes_ * 1.125);
+          if (want > cur->records.capacity()) cur->records.Reserve(want - cur->records.size());
+          cur->keys.reserve(cur->keys.size() + run);
+        }
+      }
+      if (cur_late) {
+        if (cur_decision->keep) {
+          late_kept.AppendFrom(batch, span);
+          StampAdjustedCount(&late_kept.spans.back(), cur_decision->adjusted_count);
+          if (late_ids.empty() || !(late_ids.back() == span.trace_id)) late_ids.push_back(span.trace_id);
+          late_priority |= cur_decision->priority;
+          ++stats_.late_spans_kept;
+        } else {
+          ++stats_.late_spans_dropped;
+        }
+        continue;
       }
       BufferedTrace& t = *cur;
-      // Resources and scopes are copied once per trace per Offer, not per span.
-      if (t.offer_seq != seq || t.src_resource != span.resource_index) {
-        t.batch.resources.push_back(batch.resources[span.resource_index]);
-        t.src_resource = span.resource_index;
-        t.dst_resource = static_cast<uint32_t>(t.batch.resources.size() - 1);
-        const uint64_t rb = ResourceBytes(t.batch.resources.back());
-        t.bytes += rb;
-        stats_.buffered_bytes += rb;
-      }
-      if (t.offer_seq != seq || t.src_scope != span.scope_index) {
-        t.batch.scopes.push_back(batch.scopes[span.scope_index]);
-        t.src_scope = span.scope_index;
-        t.dst_scope = static_cast<uint32_t>(t.batch.scopes.size() - 1);
-      }
-      t.offer_seq = seq;
-      const uint64_t sb = EstimateBytes(span);
-      t.bytes += sb;
-      stats_.buffered_bytes += sb;
+      uint32_t& rid = resource_map_scratch_[span.resource_index];
+      if (rid == kNoId) rid = InternResourceLocked(batch.resources[span.resource_index]);
+      uint32_t& sid = scope_map_scratch_[span.scope_index];
+      if (sid == kNoId) sid = InternScopeLocked(batch.scopes[span.scope_index]);
+      InternedResource& res = resources_[rid];
+      ++res.refs;
+      ++scopes_[sid].refs;
+      policies_->AddSpan(span, res.service, res.service_hash, &t.summary);
+      t.summary.matched |= res.matched;
+
+      appended_bytes += held_writer_.Append(span, &t.records);
+      t.keys.push_back(HeldSpanKeys{span.span_id.value, span.parent_span_id.value, rid, sid});
+      ++appended_spans;
+
+      const uint64_t bytes =
+          kTraceOverheadBytes + t.records.capacity() + t.keys.capacity() * sizeof(HeldSpanKeys) +
+          t.summary.op_keys.capacity() * sizeof(uint64_t);
+      stats_.buffered_bytes += bytes - t.bytes;
+      t.bytes = bytes;
       t.last_seen_ns = now;
+      ++t.spans;
       if (span.parent_span_id.IsZero() && !t.root_seen) {
         t.root_seen = true;
         if (!t.candidate) {
           t.candidate = true;
-          completion_candidates_.push_back(span.trace_id);
+          const auto slot = static_cast<uint32_t>(&t - traces_.data());
+          completion_candidates_.push_back(TraceRef{slot, t.generation});
         }
       }
-      span.resource_index = t.dst_resource;
-      span.scope_index = t.dst_scope;
-      t.batch.spans.push_back(std::move(span));
       ++stats_.buffered_spans;
     }
+    if (appended_spans > 0)
+      avg_record_bytes_ = 0.875 * avg_record_bytes_ + 0.125 * (static_cast<double>(appended_bytes) / appended_spans);
     if (!late_kept.spans.empty()) {
       // Queue under the first id; all ids are recorded so a give-up revokes them.
       const size_t n = late_kept.spans.size();
@@ -196,26 +307,35 @@ void TailSampler::Offer(model::SpanBatch&& batch) {
     write_now = stats_.pending_write_spans >= options_.max_write_batch_spans && now >= retry_not_before_ns_;
     if (buffered_gauge_) buffered_gauge_->store(stats_.buffered_spans, std::memory_order_relaxed);
   }
-  batch = model::SpanBatch();
   if (write_now) WritePending();
 }
 
-void TailSampler::RememberLocked(const model::TraceId& id, const CachedDecision& d) {
-  decisions_[id] = d;
-  decision_order_.emplace_back(id, d.decided_ns);
-  while (decisions_.size() > options_.decision_cache_entries && !decision_order_.empty()) {
-    auto [old_id, at] = decision_order_.front();
-    decision_order_.pop_front();
-    auto it = decisions_.find(old_id);
-    if (it != decisions_.end() && it->second.decided_ns == at) decisions_.erase(it);
-  }
+TailSampler::CachedDecision* TailSampler::FindDecisionLocked(const model::TraceId& id) {
+  const uint64_t* seq = decision_index_.Find(id);
+  return seq ? &decision_log_[*seq - decision_log_base_] : nullptr;
 }
 
-void TailSampler::DecideLocked(std::unordered_map<model::TraceId, BufferedTrace, model::TraceIdHash>::iterator it,
-                               Reason reason, uint64_t now_ns) {
-  const model::TraceId id = it->first;
-  BufferedTrace& t = it->second;
-  TailDecision d = policies_->Decide(t.batch, now_ns);
+void TailSampler::ExpireDecisionLocked() {
+  const CachedDecision& old = decision_log_.front();
+  if (const uint64_t* seq = decision_index_.Find(old.id); seq && *seq == decision_log_base_)
+    decision_index_.Erase(old.id);
+  decision_log_.pop_front();
+  ++decision_log_base_;
+}
+
+void TailSampler::RememberLocked(const CachedDecision& d) {
+  // The entry evicted a few decisions from now: prefetch its slot.
+  if (decision_log_.size() >= options_.decision_cache_entries && decision_log_.size() > 8)
+    decision_index_.Prefetch(decision_log_[8].id);
+  decision_log_.push_back(d);
+  decision_index_.Set(d.id, decision_log_base_ + decision_log_.size() - 1);
+  while (decision_index_.size() > options_.decision_cache_entries && !decision_log_.empty()) ExpireDecisionLocked();
+}
+
+void TailSampler::DecideLocked(uint32_t slot, Reason reason, uint64_t now_ns) {
+  BufferedTrace& t = traces_[slot];
+  const model::TraceId id = t.summary.trace_id;
+  TailDecision d = policies_->Decide(t.summary, now_ns);
   bool keep = d.keep;
   double adjusted = d.adjusted_count;
   if (keep && !d.priority && shedder_ != nullptr) {
@@ -234,44 +354,68 @@ void TailSampler::DecideLocked(std::unordered_map<model::TraceId, BufferedTrace,
     case Reason::kPressure: ++stats_.decided_pressure; break;
     case Reason::kFlush: ++stats_.decided_flush; break;
   }
-  stats_.buffered_spans -= t.batch.spans.size();
-  stats_.buffered_bytes -= t.bytes;
-  RememberLocked(id, CachedDecision{keep, d.priority, adjusted, now_ns});
+  RememberLocked(CachedDecision{id, adjusted, now_ns, keep, d.priority});
   if (keep) {
     ++stats_.traces_kept;
     if (kept_counter_) kept_counter_->Add();
-    for (auto& s : t.batch.spans) StampAdjustedCount(&s, adjusted);
-    QueueKeptLocked(std::move(t.batch), id, d.priority);
+    QueueKeptLocked(t, adjusted, d.priority);
   } else {
     ++stats_.traces_dropped;
     if (dropped_counter_) dropped_counter_->Add();
   }
-  buffer_.erase(it);
+  ReleaseLocked(t);
+  stats_.buffered_spans -= t.spans;
+  stats_.buffered_bytes -= t.bytes;
+  buffer_index_.Erase(id);
+  // Free the bytes now: a slot may stay unused for long after a burst.
+  t.records.Release();
+  std::vector<HeldSpanKeys>().swap(t.keys);
+  std::vector<uint64_t>().swap(t.summary.op_keys);
+  ++t.generation;
+  free_slots_.push_back(slot);
 }
 
-void TailSampler::QueueKeptLocked(model::SpanBatch&& spans, const model::TraceId& id, bool priority) {
-  const size_t n = spans.spans.size();
-  if (!pending_.empty() && pending_.back().batch.spans.size() + n <= options_.max_write_batch_spans) {
-    PendingChunk& back = pending_.back();
-    MoveAppendBatch(&back.batch, std::move(spans));
-    back.traces.push_back(id);
-    back.priority |= priority;
-  } else {
-    PendingChunk chunk;
-    chunk.batch = std::move(spans);
-    chunk.traces.push_back(id);
-    chunk.priority = priority;
-    pending_.push_back(std::move(chunk));
-  }
+void TailSampler::QueueKeptLocked(const BufferedTrace& t, double adjusted, bool priority) {
+  const size_t n = t.spans;
+  if (pending_.empty() || pending_.back().batch.spans.size() + n > options_.max_write_batch_spans)
+    pending_.emplace_back();
+  PendingChunk& chunk = pending_.back();
+  chunk.traces.push_back(t.summary.trace_id);
+  chunk.priority |= priority;
+  size_t i = 0;
+  ForEachRecord(t.records, [&](const char* record) {
+    const HeldSpanKeys& k = t.keys[i++];
+    model::Span& s = chunk.batch.spans.emplace_back();
+    // Room for the adjusted count stamped below, so it does not reallocate.
+    s.attributes.reserve(ReadHeldSpanHeader(record).attribute_count + 1);
+    if (!ReadHeldSpan(record, t.summary.trace_id, &s)) {
+      // Written by HeldSpanWriter above, so this is a bug, not bad input.
+      spdlog::error("tail sampler: a held span of trace {} does not decode; dropped", t.summary.trace_id.ToHex());
+      chunk.batch.spans.pop_back();
+      return;
+    }
+    s.span_id.value = k.span_id;
+    s.parent_span_id.value = k.parent_span_id;
+    const uint32_t rid = k.resource_id, sid = k.scope_id;
+    s.resource_index = ChunkIndex(&chunk.resource_map, rid, resources_[rid].generation, [&] {
+      chunk.batch.resources.push_back(resources_[rid].resource);
+      return static_cast<uint32_t>(chunk.batch.resources.size() - 1);
+    });
+    s.scope_index = ChunkIndex(&chunk.scope_map, sid, scopes_[sid].generation, [&] {
+      chunk.batch.scopes.push_back(scopes_[sid].scope);
+      return static_cast<uint32_t>(chunk.batch.scopes.size() - 1);
+    });
+    StampAdjustedCount(&s, adjusted);
+  });
   stats_.pending_write_spans += n;
   TrimPendingLocked();
 }
 
 void TailSampler::GiveUpLocked(const PendingChunk& chunk) {
   for (const auto& id : chunk.traces) {
-    auto it = decisions_.find(id);
-    if (it != decisions_.end() && it->second.keep) {
-      it->second.keep = false;  // later spans of it are dropped: no partial trace
+    CachedDecision* d = FindDecisionLocked(id);
+    if (d != nullptr && d->keep) {
+      d->keep = false;  // later spans of it are dropped: no partial trace
       ++revocations_;
     }
     ++stats_.traces_lost_store_refused;
@@ -293,52 +437,51 @@ void TailSampler::EnforceBoundsLocked(uint64_t now_ns) {
   while ((stats_.buffered_spans > options_.max_buffered_spans ||
           stats_.buffered_bytes > options_.max_buffered_bytes) &&
          !arrival_.empty()) {
-    auto [id, first_seen] = arrival_.front();
+    const TraceRef ref = arrival_.front();
     arrival_.pop_front();
-    auto it = buffer_.find(id);
-    if (it == buffer_.end() || it->second.first_seen_ns != first_seen) continue;
-    DecideLocked(it, Reason::kPressure, now_ns);
+    if (traces_[ref.slot].generation != ref.generation) continue;  // decided already
+    DecideLocked(ref.slot, Reason::kPressure, now_ns);
   }
 }
 
 void TailSampler::DecideDueLocked(uint64_t now_ns, bool all) {
   // Complete traces first: they are the common, cheap case.
+  // Deciding writes the decision cache, a big table: prefetch a few
+  // candidates ahead so those cache misses overlap.
+  constexpr size_t kPrefetchAhead = 8;
   size_t keep_n = 0;
   for (size_t i = 0; i < completion_candidates_.size(); ++i) {
-    const model::TraceId id = completion_candidates_[i];
-    auto it = buffer_.find(id);
-    if (it == buffer_.end()) continue;
-    BufferedTrace& t = it->second;
+    if (i + kPrefetchAhead < completion_candidates_.size()) {
+      const TraceRef ahead = completion_candidates_[i + kPrefetchAhead];
+      decision_index_.Prefetch(traces_[ahead.slot].summary.trace_id);
+    }
+    const TraceRef ref = completion_candidates_[i];
+    BufferedTrace& t = traces_[ref.slot];
+    if (t.generation != ref.generation) continue;
     // A trace found incomplete is checked again only once more spans came.
-    if (!all && now_ns - t.last_seen_ns >= options_.completion_grace_ns &&
-        t.incomplete_at_spans != t.batch.spans.size()) {
-      if (IsComplete(t.batch)) {
-        DecideLocked(it, Reason::kComplete, now_ns);
+    if (!all && now_ns - t.last_seen_ns >= options_.completion_grace_ns && t.incomplete_at_spans != t.spans) {
+      if (IsCompleteLocked(t)) {
+        DecideLocked(ref.slot, Reason::kComplete, now_ns);
         continue;
       }
-      t.incomplete_at_spans = t.batch.spans.size();
+      t.incomplete_at_spans = t.spans;
     }
-    completion_candidates_[keep_n++] = id;
+    completion_candidates_[keep_n++] = ref;
   }
   completion_candidates_.resize(keep_n);
   while (!arrival_.empty()) {
-    auto [id, first_seen] = arrival_.front();
-    auto it = buffer_.find(id);
-    if (it == buffer_.end() || it->second.first_seen_ns != first_seen) {
+    const TraceRef ref = arrival_.front();
+    const BufferedTrace& t = traces_[ref.slot];
+    if (t.generation != ref.generation) {
       arrival_.pop_front();
       continue;
     }
-    if (!all && now_ns - first_seen < options_.decision_wait_ns) break;
+    if (!all && now_ns - t.first_seen_ns < options_.decision_wait_ns) break;
     arrival_.pop_front();
-    DecideLocked(it, all ? Reason::kFlush : Reason::kWait, now_ns);
+    DecideLocked(ref.slot, all ? Reason::kFlush : Reason::kWait, now_ns);
   }
-  // Expire old decisions.
-  while (!decision_order_.empty() && now_ns - decision_order_.front().second > options_.decision_cache_ttl_ns) {
-    auto [old_id, at] = decision_order_.front();
-    decision_order_.pop_front();
-    auto it = decisions_.find(old_id);
-    if (it != decisions_.end() && it->second.decided_ns == at) decisions_.erase(it);
-  }
+  while (!decision_log_.empty() && now_ns - decision_log_.front().decided_ns > options_.decision_cache_ttl_ns)
+    ExpireDecisionLocked();
 }
 
 void TailSampler::WritePending() {
@@ -357,8 +500,8 @@ void TailSampler::WritePending() {
         auto& spans = chunk.batch.spans;
         spans.erase(std::remove_if(spans.begin(), spans.end(),
                                    [&](const model::Span& s) {
-                                     auto it = decisions_.find(s.trace_id);
-                                     return it != decisions_.end() && !it->second.keep;
+                                     const CachedDecision* d = FindDecisionLocked(s.trace_id);
+                                     return d != nullptr && !d->keep;
                                    }),
                     spans.end());
       }
@@ -441,7 +584,7 @@ void TailSampler::Stop() {
 TailSamplerStats TailSampler::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   TailSamplerStats s = stats_;
-  s.buffered_traces = buffer_.size();
+  s.buffered_traces = buffer_index_.size();
   return s;
 }
 

@@ -21,6 +21,10 @@
 // durable; a crash loses up to decision_wait of held spans (as with the
 // OpenTelemetry collector's tail sampler). See docs/sampling.md.
 //
+// Held spans are kept encoded (held_span.h), one byte buffer per trace,
+// with resources and scopes shared between traces; only kept traces are
+// decoded again. See docs/sampling.md for the costs.
+//
 // Thread-safety: Offer, Tick and Flush may be called concurrently; one mutex
 // guards the buffer (taken once per Offer, not per span); store writes run
 // outside it.
@@ -41,8 +45,10 @@
 #include "common/status.h"
 #include "model/span.h"
 #include "sampling/consistent_trace_hash.h"
+#include "sampling/held_span.h"
 #include "sampling/load_shedder.h"
 #include "sampling/tail_policies.h"
+#include "sampling/trace_id_map.h"
 
 namespace tracery::sampling {
 
@@ -79,9 +85,10 @@ class TailSampler {
   // Stops the ticker. Does not write what is held: call Flush() first.
   ~TailSampler();
 
-  // Takes the spans of `batch` (left empty). Never waits for a decision;
-  // may write to the store when kept traces are waiting to be written.
-  void Offer(model::SpanBatch&& batch);
+  // Holds the spans of `batch` (copied in encoded form; the caller keeps
+  // `batch` and frees it as it would without tail sampling). Never waits for
+  // a decision; may write to the store when kept traces are waiting.
+  void Offer(const model::SpanBatch& batch);
   // Decides every due trace and writes kept ones. Returns traces decided.
   size_t Tick();
   // Decides every held trace now and writes what is kept (shutdown).
@@ -93,39 +100,92 @@ class TailSampler {
   TailSamplerStats stats() const;
 
  private:
+  // Per held span, beside its record: what completeness checks and
+  // reference counting need, contiguous so they never walk the records.
+  struct HeldSpanKeys {
+    uint64_t span_id = 0;
+    uint64_t parent_span_id = 0;
+    uint32_t resource_id = 0;  // interned, see resources_
+    uint32_t scope_id = 0;
+  };
+  // One buffered trace. Its spans are held as records (held_span.h) in one
+  // byte buffer, keys[i] belonging to the i-th record. What the policies
+  // need is in `summary`, computed at insert, so dropped traces are never
+  // decoded.
   struct BufferedTrace {
-    model::SpanBatch batch;
-    uint64_t first_seen_ns = 0, last_seen_ns = 0, bytes = 0;
-    uint64_t offer_seq = 0;  // Offer call that last appended (for dedup below)
-    uint32_t src_resource = 0, dst_resource = 0, src_scope = 0, dst_scope = 0;
-    size_t incomplete_at_spans = 0;  // span count when last found incomplete
+    TraceSummary summary;  // summary.trace_id is the trace's id
+    HeldBytes records;
+    std::vector<HeldSpanKeys> keys;
+    uint64_t first_seen_ns = 0, last_seen_ns = 0;
+    uint64_t bytes = 0;  // this trace's share of stats_.buffered_bytes
+    uint32_t spans = 0;
+    uint32_t incomplete_at_spans = 0;  // span count when last found incomplete
+    uint32_t generation = 0;           // bumped each time the slot is freed
     bool root_seen = false;
     bool candidate = false;  // in completion_candidates_
   };
+  // A buffered trace by slot, valid while the slot's generation matches.
+  struct TraceRef {
+    uint32_t slot = 0;
+    uint32_t generation = 0;
+  };
+  // A buffered trace's bytes besides its records: the slot, its arrival entry
+  // and its id-index entry (24 bytes at up to 7/8 load, counted as 32).
+  static constexpr uint64_t kTraceOverheadBytes =
+      sizeof(BufferedTrace) + sizeof(TraceRef) + 2 * sizeof(model::TraceId);
+  // A resource (or scope) shared by buffered spans, kept once however many
+  // traces use it. `key` is its encoding, which the id map points into.
+  struct InternedResource {
+    std::string key;
+    model::Resource resource;
+    std::string_view service;  // into resource
+    uint64_t service_hash = 0;
+    uint64_t matched = 0;  // TailPolicySet::ResourceMatches
+    uint64_t bytes = 0;
+    uint32_t refs = 0;  // buffered spans using it
+    uint32_t generation = 0;
+  };
+  struct InternedScope {
+    std::string key;
+    model::Scope scope;
+    uint64_t bytes = 0;
+    uint32_t refs = 0;
+    uint32_t generation = 0;
+  };
   struct CachedDecision {
-    bool keep = false;
-    bool priority = false;
+    model::TraceId id;
     double adjusted_count = 1;
     uint64_t decided_ns = 0;
+    bool keep = false;
+    bool priority = false;
   };
   struct PendingChunk {
     model::SpanBatch batch;
     std::vector<model::TraceId> traces;
+    // (generation << 32 | interned id) -> index in batch.resources/scopes,
+    // while spans are still being appended to this chunk.
+    std::vector<std::pair<uint64_t, uint32_t>> resource_map, scope_map;
     bool priority = false;
   };
   enum class Reason { kComplete, kWait, kPressure, kFlush };
 
-  // REQUIRES: mu_ held. Decides `it`'s trace and moves its spans on.
-  void DecideLocked(std::unordered_map<model::TraceId, BufferedTrace, model::TraceIdHash>::iterator it,
-                    Reason reason, uint64_t now_ns);
+  // REQUIRES: mu_ held. Decides the trace in `slot` and frees the slot.
+  void DecideLocked(uint32_t slot, Reason reason, uint64_t now_ns);
   void DecideDueLocked(uint64_t now_ns, bool all);  // REQUIRES: mu_ held
   void EnforceBoundsLocked(uint64_t now_ns);        // REQUIRES: mu_ held
-  void RememberLocked(const model::TraceId& id, const CachedDecision& d);  // REQUIRES: mu_ held
-  void QueueKeptLocked(model::SpanBatch&& spans, const model::TraceId& id, bool priority);  // REQUIRES: mu_ held
+  uint32_t NewTraceLocked(const model::TraceId& id, uint64_t now_ns);  // REQUIRES: mu_ held
+  // REQUIRES: mu_ held. The interned id of the batch's resource / scope.
+  uint32_t InternResourceLocked(const model::Resource& r);
+  uint32_t InternScopeLocked(const model::Scope& s);
+  void ReleaseLocked(const BufferedTrace& t);  // REQUIRES: mu_ held. Drops t's references.
+  bool IsCompleteLocked(const BufferedTrace& t);  // REQUIRES: mu_ held
+  CachedDecision* FindDecisionLocked(const model::TraceId& id);  // REQUIRES: mu_ held
+  void RememberLocked(const CachedDecision& d);                   // REQUIRES: mu_ held
+  void ExpireDecisionLocked();                                    // REQUIRES: mu_ held
+  // REQUIRES: mu_ held. Decodes t's spans into the write queue.
+  void QueueKeptLocked(const BufferedTrace& t, double adjusted, bool priority);
   void TrimPendingLocked();                         // REQUIRES: mu_ held
   void GiveUpLocked(const PendingChunk& chunk);     // REQUIRES: mu_ held
-  static bool IsComplete(const model::SpanBatch& trace);
-  static uint64_t EstimateBytes(const model::Span& s);
   void WritePending();  // REQUIRES: mu_ NOT held
 
   TailSamplerOptions options_;
@@ -134,16 +194,30 @@ class TailSampler {
   LoadShedder* shedder_;
 
   mutable std::mutex mu_;
-  std::unordered_map<model::TraceId, BufferedTrace, model::TraceIdHash> buffer_;  // GUARDED_BY(mu_)
-  std::deque<std::pair<model::TraceId, uint64_t>> arrival_;  // (id, first_seen_ns), oldest first
-  std::vector<model::TraceId> completion_candidates_;        // root seen, undecided
-  std::unordered_map<model::TraceId, CachedDecision, model::TraceIdHash> decisions_;  // GUARDED_BY(mu_)
-  std::deque<std::pair<model::TraceId, uint64_t>> decision_order_;  // (id, decided_ns), oldest first
-  std::deque<PendingChunk> pending_;                                 // GUARDED_BY(mu_)
-  uint64_t offer_seq_ = 0;
+  // GUARDED_BY(mu_), everything down to stats_:
+  std::vector<BufferedTrace> traces_;  // slots; free ones listed in free_slots_
+  std::vector<uint32_t> free_slots_;
+  TraceIdMap buffer_index_;              // trace id -> slot
+  std::deque<TraceRef> arrival_;         // oldest first
+  std::vector<TraceRef> completion_candidates_;  // root seen, undecided
+  std::deque<InternedResource> resources_;       // deque: entries never move
+  std::vector<uint32_t> free_resources_;
+  std::unordered_map<std::string_view, uint32_t> resource_ids_;  // key -> id
+  std::deque<InternedScope> scopes_;
+  std::vector<uint32_t> free_scopes_;
+  std::unordered_map<std::string_view, uint32_t> scope_ids_;
+  std::deque<CachedDecision> decision_log_;  // oldest first
+  uint64_t decision_log_base_ = 0;           // sequence number of decision_log_.front()
+  TraceIdMap decision_index_;                // trace id -> sequence number of its newest decision
+  std::deque<PendingChunk> pending_;
   uint64_t revocations_ = 0;  // kept decisions turned to drop (pending given up)
   uint64_t retry_not_before_ns_ = 0;  // store refused: back off until then
-  TailSamplerStats stats_;    // GUARDED_BY(mu_)
+  double avg_record_bytes_ = 256;     // running average, sizes reservations
+  std::string key_scratch_;
+  HeldSpanWriter held_writer_;
+  std::vector<uint32_t> resource_map_scratch_, scope_map_scratch_;  // batch index -> interned id
+  std::vector<uint64_t> ids_scratch_;
+  TailSamplerStats stats_;
 
   std::mutex write_mu_;  // one writer at a time keeps chunk order
 

@@ -247,5 +247,111 @@ TEST(TailSampler, BackgroundTickerDecidesWithoutTraffic) {
   EXPECT_EQ(store.traces.size(), 1u);
 }
 
+// Spans written by the sampler with the service and scope they were
+// written under (resolved through the written batch's tables).
+struct WrittenSpan {
+  model::Span span;
+  model::Resource resource;
+  model::Scope scope;
+};
+
+TEST(TailSampler, KeptTraceIsWrittenAsOfferedWithItsResourcesAndScopes) {
+  TailSamplerOptions o;
+  o.clock_ns = [] { return uint64_t{0}; };
+  std::vector<WrittenSpan> written;
+  auto set = TailPolicySet::Create(std::move(*ParseTailPolicies(kKeepAll)));
+  TailSampler sampler(o, std::move(*set), [&](const model::SpanBatch& b) {
+    for (const auto& s : b.spans) written.push_back({s, b.ResourceOf(s), b.ScopeOf(s)});
+    return Status::Ok();
+  });
+  // Two batches whose resource tables list the services in opposite order,
+  // with a second scope, events, links and every kind of attribute value.
+  model::SpanBatch first, second;
+  AddSpan(first, 1, 1, 0, "frontend", "GET /").attributes.push_back({"n", model::AnyValue::Int(-3)});
+  AddSpan(first, 1, 2, 1, "backend", "query")
+      .events.push_back({5, "retry", {{"k", model::AnyValue::Bool(true)}}, 0});
+  AddSpan(second, 1, 4, 2, "backend", "cache")
+      .links.push_back({Tid(9), model::SpanId{77}, "ts", {{"l", model::AnyValue::Double(1.5)}}, 1, 0});
+  AddSpan(second, 1, 3, 1, "frontend", "render").status_message = "slow";
+  second.scopes.push_back(model::Scope{"other-lib", "2.0", {}, 0, ""});
+  second.spans.back().scope_index = 1;
+  std::vector<model::Span> offered = first.spans;
+  offered.insert(offered.end(), second.spans.begin(), second.spans.end());
+  const std::vector<std::string> services = {"frontend", "backend", "backend", "frontend"};
+  const std::vector<std::string> scopes = {"test", "test", "test", "other-lib"};
+
+  sampler.Offer(first);
+  sampler.Offer(second);
+  EXPECT_EQ(first.spans.size(), 2u) << "the caller's batch is left alone";
+  sampler.Flush();
+
+  ASSERT_EQ(written.size(), offered.size());
+  for (size_t i = 0; i < written.size(); ++i) {
+    SCOPED_TRACE(i);
+    model::Span got = written[i].span;
+    EXPECT_EQ(AdjustedCountOf(got), 1.0);
+    got.attributes.pop_back();  // the adjusted count stamped on keep
+    got.resource_index = offered[i].resource_index = 0;
+    got.scope_index = offered[i].scope_index = 0;
+    EXPECT_EQ(got, offered[i]);
+    EXPECT_EQ(written[i].resource.ServiceName(), services[i]);
+    EXPECT_EQ(written[i].scope.name, scopes[i]);
+  }
+}
+
+// The byte bound relies on the accounting: every byte counted for a held
+// trace and for shared resources must be given back when it is decided.
+TEST(TailSampler, BufferedBytesReturnToZeroOnceEverythingIsDecided) {
+  Fixture f(kKeepErrors);
+  for (uint64_t t = 1; t <= 50; ++t) {
+    model::SpanBatch b;
+    AddSpan(b, t, 1, 0, "svc-" + std::to_string(t % 7), "root", 1000, 1000, t % 3 == 0);
+    AddSpan(b, t, 2, 1, "db", "query")
+        .attributes.push_back({"q", model::AnyValue::String(std::string(500, 'x'))});
+    f.sampler->Offer(b);
+  }
+  EXPECT_GT(f.sampler->stats().buffered_bytes, 50u * 500);
+  f.sampler->Flush();
+  auto st = f.sampler->stats();
+  EXPECT_EQ(st.buffered_spans, 0u);
+  EXPECT_EQ(st.buffered_traces, 0u);
+  EXPECT_EQ(st.buffered_bytes, 0u);
+  EXPECT_EQ(f.store.traces.size(), 16u);  // t % 3 == 0
+}
+
+// Interned resource ids are reused once no held span uses them. A kept
+// trace waiting in a write chunk must not pick up the resource that reused
+// its id: both traces below end up in one chunk under the same id number.
+TEST(TailSampler, ReusedResourceIdDoesNotMixUpResourcesInOneWriteChunk) {
+  TailSamplerOptions o;
+  uint64_t now = 0;
+  o.clock_ns = [&] { return now; };
+  o.completion_grace_ns = 0;
+  o.tick_interval_ns = 1000 * kS;  // a refused write is retried only much later
+  bool refuse = true;
+  std::vector<WrittenSpan> written;
+  auto set = TailPolicySet::Create(std::move(*ParseTailPolicies(kKeepAll)));
+  TailSampler sampler(o, std::move(*set), [&](const model::SpanBatch& b) {
+    if (refuse) return Status::ResourceExhausted("busy");
+    for (const auto& s : b.spans) written.push_back({s, b.ResourceOf(s), b.ScopeOf(s)});
+    return Status::Ok();
+  });
+  model::SpanBatch a;
+  AddSpan(a, 1, 1, 0, "first-service", "op");
+  sampler.Offer(a);
+  now += 1;
+  sampler.Tick();  // kept, queued, the write refused; its resource is released
+  model::SpanBatch b;
+  AddSpan(b, 2, 1, 0, "second-service", "op");
+  sampler.Offer(b);
+  now += 1;
+  sampler.Tick();  // kept, appended to the same queued chunk
+  refuse = false;
+  sampler.Flush();
+  ASSERT_EQ(written.size(), 2u);
+  for (const auto& w : written)
+    EXPECT_EQ(w.resource.ServiceName(), w.span.trace_id == Tid(1) ? "first-service" : "second-service");
+}
+
 }  // namespace
 }  // namespace tracery::sampling
