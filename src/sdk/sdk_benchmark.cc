@@ -1,10 +1,13 @@
 // Figures for the SDK's hot paths. Run: build/bench/tracery_sdk_bench
 #include <benchmark/benchmark.h>
 
+#include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "otlp_encoder.h"
+#include "propagation/header_grammar.h"
 #include "otlp_exporters.h"
 #include "span_record.h"
 #include "tracery/propagation.h"
@@ -106,6 +109,83 @@ void BM_TraceparentExtract(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TraceparentExtract);
+
+// What a server extracts per request with the default OTEL_PROPAGATORS
+// (tracecontext,baggage) from headers carrying both, into an empty context.
+class ServerCarrier final : public tracery::TextMapCarrier {
+ public:
+  std::string_view Get(std::string_view key) const override {
+    if (key == "traceparent") return "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    if (key == "baggage") return "customer.tier=gold,session.id=4f2a9c1e7b3d5a60";
+    return {};
+  }
+  void Set(std::string_view, std::string_view) override {}
+};
+
+void BM_CompositeExtractWithBaggage(benchmark::State& state) {
+  std::unique_ptr<tracery::TextMapPropagator> prop = tracery::MakePropagator({"tracecontext", "baggage"});
+  ServerCarrier carrier;
+  tracery::Context empty;
+  for (auto _ : state) {
+    tracery::Context ctx = prop->Extract(carrier, empty);
+    benchmark::DoNotOptimize(ctx.span_context.span_id);
+  }
+}
+BENCHMARK(BM_CompositeExtractWithBaggage);
+
+// The three ways of decoding the 16 hex digits of an id that were compared
+// for traceparent extraction (the SDK uses the SWAR one,
+// internal::DecodeLowerHex16). Each iteration decodes the three ids of a
+// traceparent.
+constexpr std::string_view kHexIds = "0af7651916cd43dd8448eb211c80319cb7ad6b7169203331";
+
+bool DecodeHex16Branchy(const char* p, uint64_t* out) {  // the decoder before: a range test per digit
+  uint64_t v = 0;
+  for (int i = 0; i < 16; ++i) {
+    const char c = p[i];
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else return false;
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  *out = v;
+  return true;
+}
+
+constexpr auto kHexTable = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = 0xFF;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<uint8_t>(c - 'a' + 10);
+  return t;
+}();
+bool DecodeHex16Table(const char* p, uint64_t* out) {
+  uint64_t v = 0;
+  uint8_t bad = 0;
+  for (int i = 0; i < 16; ++i) {
+    const uint8_t d = kHexTable[static_cast<uint8_t>(p[i])];
+    bad |= d;
+    v = (v << 4) | (d & 0xF);
+  }
+  *out = v;
+  return (bad & 0x80) == 0;
+}
+
+template <bool (*Decode)(const char*, uint64_t*)>
+void BM_DecodeHex16(benchmark::State& state) {
+  std::string ids(kHexIds);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ids.data());
+    uint64_t a = 0, b = 0, c = 0;
+    bool ok = Decode(ids.data(), &a) & Decode(ids.data() + 16, &b) & Decode(ids.data() + 32, &c);
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(a + b + c);
+  }
+}
+BENCHMARK(BM_DecodeHex16<DecodeHex16Branchy>)->Name("BM_DecodeHex16Branchy");
+BENCHMARK(BM_DecodeHex16<DecodeHex16Table>)->Name("BM_DecodeHex16Table");
+BENCHMARK(BM_DecodeHex16<tracery::internal::DecodeLowerHex16>)->Name("BM_DecodeHex16Swar");
 
 // A batch of 512 typical spans (6 attributes, one event), as the processor sends them.
 std::vector<tracery::internal::SpanRecord*> TypicalBatch(const tracery::internal::InstrumentationScope* scope) {
