@@ -39,6 +39,19 @@ void BM_SpanStartEndWithScope(benchmark::State& state) {
 }
 BENCHMARK(BM_SpanStartEndWithScope);
 
+// What tracery::http::TraceServer / TraceClient pay per request to get
+// their tracer (a provider with the shop's handful of scopes).
+void BM_GetTracerExistingScope(benchmark::State& state) {
+  tracery::TracerProvider provider(BenchOptions(), nullptr, tracery::MakeAlwaysOnSampler());
+  for (const char* name : {"shop.datastore", "shop.payment", "tracery.http.client"}) provider.GetTracer(name);
+  provider.GetTracer("tracery.http.server");
+  for (auto _ : state) {
+    tracery::Tracer tracer = provider.GetTracer("tracery.http.server");
+    benchmark::DoNotOptimize(tracer);
+  }
+}
+BENCHMARK(BM_GetTracerExistingScope);
+
 void BM_UnsampledSpan(benchmark::State& state) {
   tracery::TracerProvider provider(BenchOptions(), nullptr,
                                    tracery::MakeParentBasedSampler(tracery::MakeAlwaysOffSampler()));
