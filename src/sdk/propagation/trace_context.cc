@@ -132,8 +132,18 @@ bool TraceState::IsValidValue(std::string_view value) {
   return value.back() != ' ';
 }
 
-TraceState TraceState::FromHeader(std::string_view header, bool* valid) {
+TraceState TraceState::Adopt(std::string header) {
   TraceState ts;
+  if (!header.empty()) ts.header_ = std::make_unique<const std::string>(std::move(header));
+  return ts;
+}
+
+const std::string& TraceState::EmptyHeader() {
+  static const std::string* empty = new std::string();  // never destroyed: safe during static destruction
+  return *empty;
+}
+
+TraceState TraceState::FromHeader(std::string_view header, bool* valid) {
   std::string out;
   bool ok = ForEachMember(header, [&](std::string_view k, std::string_view v) {
     if (!out.empty()) out.push_back(',');
@@ -141,13 +151,12 @@ TraceState TraceState::FromHeader(std::string_view header, bool* valid) {
     out.append(v);
   });
   if (valid) *valid = ok;
-  if (ok) ts.header_ = std::move(out);
-  return ts;
+  return ok ? Adopt(std::move(out)) : TraceState();
 }
 
 std::optional<std::string_view> TraceState::Get(std::string_view key) const {
   std::optional<std::string_view> result;
-  ForEachMember(header_, [&](std::string_view k, std::string_view v) {
+  ForEachMember(ToHeader(), [&](std::string_view k, std::string_view v) {
     if (k == key) result = v;
   });
   return result;
@@ -155,29 +164,29 @@ std::optional<std::string_view> TraceState::Get(std::string_view key) const {
 
 TraceState TraceState::Set(std::string_view key, std::string_view value) const {
   if (!IsValidKey(key) || !IsValidValue(value)) return *this;
-  TraceState ts;
-  ts.header_.append(key).push_back('=');
-  ts.header_.append(value);
+  std::string out;
+  out.append(key).push_back('=');
+  out.append(value);
   size_t n = 1;
-  ForEachMember(header_, [&](std::string_view k, std::string_view v) {
+  ForEachMember(ToHeader(), [&](std::string_view k, std::string_view v) {
     if (k == key || n >= kMaxMembers) return;  // the oldest (rightmost) entries go first when full
-    ts.header_.push_back(',');
-    ts.header_.append(k).push_back('=');
-    ts.header_.append(v);
+    out.push_back(',');
+    out.append(k).push_back('=');
+    out.append(v);
     ++n;
   });
-  return ts;
+  return Adopt(std::move(out));
 }
 
 TraceState TraceState::Remove(std::string_view key) const {
-  TraceState ts;
-  ForEachMember(header_, [&](std::string_view k, std::string_view v) {
+  std::string out;
+  ForEachMember(ToHeader(), [&](std::string_view k, std::string_view v) {
     if (k == key) return;
-    if (!ts.header_.empty()) ts.header_.push_back(',');
-    ts.header_.append(k).push_back('=');
-    ts.header_.append(v);
+    if (!out.empty()) out.push_back(',');
+    out.append(k).push_back('=');
+    out.append(v);
   });
-  return ts;
+  return Adopt(std::move(out));
 }
 
 void W3CTraceContextPropagator::Inject(const Context& context, TextMapCarrier& carrier) const {
