@@ -1,6 +1,7 @@
 // Character classes and small parsers shared by the header propagators.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -35,10 +36,11 @@ inline bool DecodeLowerHex16(const char* p, uint64_t* out) {
   auto half = [](const char* q, uint32_t* value) {
     uint64_t x;
     std::memcpy(&x, q, 8);
-    x = __builtin_bswap64(x);  // first digit in the most significant byte (hosts are little-endian: x86-64, arm64)
-    // Bytes are < 0x80 here (checked by the caller's mask), so adding
-    // 0x80 - k sets a byte's high bit exactly when the byte is >= k, with no
-    // carry into the next byte.
+    static_assert(std::endian::native == std::endian::little, "the load below assumes a little-endian host");
+    x = __builtin_bswap64(x);  // first digit in the most significant byte
+    // For bytes < 0x80, adding 0x80 - k sets a byte's high bit exactly when
+    // the byte is >= k, with no carry into the next byte. A byte >= 0x80
+    // fails the final check whatever these sums do.
     const uint64_t ge_0 = x + kOnes * (0x80 - '0');
     const uint64_t ge_colon = x + kOnes * (0x80 - ('9' + 1));
     const uint64_t ge_a = x + kOnes * (0x80 - 'a');

@@ -26,7 +26,7 @@ namespace {
 // The ids and flags of a traceparent header, parsed per W3C Trace Context
 // levels 1 and 2 (see ParseTraceparent in propagation.h). Writes only the
 // fields it parses, so Extract can fill its result in place without building
-// and copying a SpanContext (whose trace state is a std::string).
+// and copying a whole SpanContext.
 bool ParseTraceparentFields(std::string_view header, TraceId* trace_id, SpanId* span_id, uint8_t* flags) {
   header = TrimOws(header);
   if (header.size() < kTraceparentLength) return false;
