@@ -123,6 +123,13 @@ class TextMapPropagator {
   // Returns `context` with what the carrier holds merged in (span context
   // marked is_remote). Malformed or absent headers leave it unchanged.
   virtual Context Extract(const TextMapCarrier& carrier, const Context& context) const = 0;
+  // Extract in place: `context` becomes what Extract(carrier, context) would
+  // return. The built-in propagators override it so a composite (and a server
+  // extracting every request) does not copy the Context, with its baggage's
+  // reference count, once per part. Default: context = Extract(carrier, context).
+  virtual void ExtractInto(const TextMapCarrier& carrier, Context& context) const {
+    context = Extract(carrier, context);
+  }
   virtual std::vector<std::string> Fields() const = 0;
 };
 
@@ -131,6 +138,7 @@ class W3CTraceContextPropagator final : public TextMapPropagator {
  public:
   void Inject(const Context& context, TextMapCarrier& carrier) const override;
   Context Extract(const TextMapCarrier& carrier, const Context& context) const override;
+  void ExtractInto(const TextMapCarrier& carrier, Context& context) const override;
   std::vector<std::string> Fields() const override { return {"traceparent", "tracestate"}; }
 };
 
@@ -139,6 +147,7 @@ class W3CBaggagePropagator final : public TextMapPropagator {
  public:
   void Inject(const Context& context, TextMapCarrier& carrier) const override;
   Context Extract(const TextMapCarrier& carrier, const Context& context) const override;
+  void ExtractInto(const TextMapCarrier& carrier, Context& context) const override;
   std::vector<std::string> Fields() const override { return {"baggage"}; }
 };
 
@@ -175,6 +184,7 @@ class CompositePropagator final : public TextMapPropagator {
   explicit CompositePropagator(std::vector<std::unique_ptr<TextMapPropagator>> parts) : parts_(std::move(parts)) {}
   void Inject(const Context& context, TextMapCarrier& carrier) const override;
   Context Extract(const TextMapCarrier& carrier, const Context& context) const override;
+  void ExtractInto(const TextMapCarrier& carrier, Context& context) const override;
   std::vector<std::string> Fields() const override;
 
  private:

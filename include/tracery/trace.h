@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,17 +58,29 @@ struct SpanId {
 inline constexpr uint8_t kTraceFlagSampled = 0x01;
 
 // W3C tracestate: an immutable, already-validated list of vendor entries,
-// kept as its header text (cheap to copy when empty, which is the common case).
+// kept as its header text. Held by pointer and null when empty (the common
+// case), so every Span, Scope and Context that carries one copies, moves and
+// destroys it with a pointer test instead of a std::string's; a non-empty
+// one is deep-copied (no shared reference count).
 class TraceState {
  public:
   static constexpr size_t kMaxMembers = 32;
   TraceState() = default;
+  TraceState(const TraceState& other)
+      : header_(other.header_ ? std::make_unique<const std::string>(*other.header_) : nullptr) {}
+  TraceState& operator=(const TraceState& other) {
+    if (this != &other) header_ = other.header_ ? std::make_unique<const std::string>(*other.header_) : nullptr;
+    return *this;
+  }
+  TraceState(TraceState&&) noexcept = default;
+  TraceState& operator=(TraceState&&) noexcept = default;
   // Parses and validates a tracestate header. Per the W3C spec an invalid
   // header is dropped whole: returns an empty TraceState and sets *valid=false.
   // Duplicate keys make the header invalid; empty list members are skipped.
   static TraceState FromHeader(std::string_view header, bool* valid = nullptr);
-  const std::string& ToHeader() const { return header_; }
-  bool empty() const { return header_.empty(); }
+  // The header text; a reference to an empty string when empty.
+  const std::string& ToHeader() const { return header_ ? *header_ : EmptyHeader(); }
+  bool empty() const { return header_ == nullptr; }
   std::optional<std::string_view> Get(std::string_view key) const;
   // A copy with key=value moved to the front (per the spec, the updated
   // entry goes first); the last entry is dropped if that would exceed 32.
@@ -76,10 +89,13 @@ class TraceState {
   TraceState Remove(std::string_view key) const;
   static bool IsValidKey(std::string_view key);
   static bool IsValidValue(std::string_view value);
-  friend bool operator==(const TraceState&, const TraceState&) = default;
+  friend bool operator==(const TraceState& a, const TraceState& b) { return a.ToHeader() == b.ToHeader(); }
 
  private:
-  std::string header_;
+  // Takes already-validated header text; empty text gives an empty state.
+  static TraceState Adopt(std::string header);
+  static const std::string& EmptyHeader();
+  std::unique_ptr<const std::string> header_;  // null when empty; never points to an empty string
 };
 
 // The part of a span that crosses process boundaries.

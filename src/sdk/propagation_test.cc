@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "propagation/header_grammar.h"
 #include "tracery/propagation.h"
 
 namespace tracery {
@@ -71,6 +72,51 @@ TEST(TraceparentTest, InjectRoundTripsAndFlags) {
 TEST(TraceparentTest, HeaderLookupIsCaseInsensitive) {
   Context c = ExtractW3C({{"TraceParent", kValid}});
   EXPECT_TRUE(c.span_context.IsValid());
+}
+
+// The SWAR id decoder must accept exactly 0-9 and a-f in every one of its 16
+// positions (a carry between byte lanes would let a bad byte through or
+// corrupt a neighbour's value), and decode each digit to its value.
+TEST(TraceparentTest, IdDecoderAcceptsExactlyLowercaseHexAtEveryPosition) {
+  const std::string base = "0af7651916cd43dd";
+  for (size_t pos = 0; pos < 16; ++pos) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string hex = base;
+      hex[pos] = static_cast<char>(byte);
+      const bool is_hex = (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'f');
+      uint64_t got = 0;
+      ASSERT_EQ(internal::DecodeLowerHex16(hex.data(), &got), is_hex) << "byte " << byte << " at " << pos;
+      if (is_hex) {
+        const uint64_t digit = byte <= '9' ? byte - '0' : byte - 'a' + 10;
+        const uint64_t want = (0x0af7651916cd43ddULL & ~(0xFULL << (60 - 4 * pos))) | (digit << (60 - 4 * pos));
+        ASSERT_EQ(got, want) << "byte " << byte << " at " << pos;
+      }
+    }
+  }
+  uint64_t v = 0;
+  EXPECT_TRUE(internal::DecodeLowerHex16("ffffffffffffffff", &v));
+  EXPECT_EQ(v, ~uint64_t{0});
+  EXPECT_TRUE(internal::DecodeLowerHex16("0000000000000000", &v));
+  EXPECT_EQ(v, 0u);
+}
+
+// Extracting into a context that already has a span context replaces all of
+// it, trace state included, also when the new header carries no tracestate.
+TEST(TraceparentTest, ExtractReplacesEarlierTraceState) {
+  Headers first{{"traceparent", kValid}, {"tracestate", "congo=t61rcWkgMzE"}};
+  StdMapCarrier c1(first);
+  Context in = W3CTraceContextPropagator().Extract(c1, Context{});
+  ASSERT_FALSE(in.span_context.trace_state.empty());
+  Headers second{{"traceparent", "00-11111111111111111111111111111111-2222222222222222-00"}};
+  StdMapCarrier c2(second);
+  Context out = W3CTraceContextPropagator().Extract(c2, in);
+  EXPECT_EQ(out.span_context.trace_id.ToHex(), "11111111111111111111111111111111");
+  EXPECT_FALSE(out.span_context.IsSampled());
+  EXPECT_TRUE(out.span_context.trace_state.empty());
+  // A missing or invalid traceparent leaves the context (and its state) alone.
+  Headers bad{{"traceparent", "00-xyz"}};
+  StdMapCarrier c3(bad);
+  EXPECT_EQ(W3CTraceContextPropagator().Extract(c3, in).span_context, in.span_context);
 }
 
 TEST(TraceStateTest, ParsesAndNormalisesMembers) {
@@ -318,6 +364,30 @@ TEST(CompositeTest, InjectsAllAndExtractsInOrder) {
   std::vector<std::string> unknown;
   MakePropagator({"tracecontext", "bogus"}, &unknown);
   EXPECT_EQ(unknown, std::vector<std::string>{"bogus"});
+}
+
+// ExtractInto must give what Extract gives, for the composite and each part,
+// including baggage merged into a context that already has some.
+TEST(CompositeTest, ExtractIntoMatchesExtract) {
+  auto prop = MakePropagator({"tracecontext", "baggage", "b3", "jaeger"});
+  Headers h{{"traceparent", kValid}, {"tracestate", "a=1"}, {"baggage", "a=1,b=2;p"}, {"uberctx-j", "x"}};
+  StdMapCarrier carrier(h);
+  Context in;
+  in.baggage = Baggage().Set("a", "0").Set("z", "9");
+  Context by_value = prop->Extract(carrier, in);
+  Context in_place = in;
+  prop->ExtractInto(carrier, in_place);
+  EXPECT_EQ(in_place.span_context, by_value.span_context);
+  EXPECT_EQ(in_place.baggage, by_value.baggage);
+  EXPECT_EQ(by_value.baggage.Get("a"), "1");
+  EXPECT_EQ(by_value.baggage.Get("z"), "9");
+  EXPECT_EQ(by_value.baggage.Get("j"), "x");
+  EXPECT_EQ(in.baggage.Get("a"), "0");  // the input is not changed by Extract
+  // Into an empty context the parsed baggage is taken as is.
+  Context fresh;
+  prop->ExtractInto(carrier, fresh);
+  EXPECT_EQ(fresh.baggage.size(), 3u);
+  EXPECT_EQ(fresh.baggage.entries()[1].metadata, "p");
 }
 
 TEST(CarrierTest, MultiMapCarrierReadsAndWrites) {

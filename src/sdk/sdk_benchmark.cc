@@ -1,10 +1,14 @@
 // Figures for the SDK's hot paths. Run: build/bench/tracery_sdk_bench
 #include <benchmark/benchmark.h>
 
+#include <array>
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "otlp_encoder.h"
+#include "propagation/header_grammar.h"
 #include "otlp_exporters.h"
 #include "span_record.h"
 #include "tracery/propagation.h"
@@ -36,6 +40,19 @@ void BM_SpanStartEndWithScope(benchmark::State& state) {
 }
 BENCHMARK(BM_SpanStartEndWithScope);
 
+// What tracery::http::TraceServer / TraceClient pay per request to get
+// their tracer (a provider with the shop's handful of scopes).
+void BM_GetTracerExistingScope(benchmark::State& state) {
+  tracery::TracerProvider provider(BenchOptions(), nullptr, tracery::MakeAlwaysOnSampler());
+  for (const char* name : {"shop.datastore", "shop.payment", "tracery.http.client"}) provider.GetTracer(name);
+  provider.GetTracer("tracery.http.server");
+  for (auto _ : state) {
+    tracery::Tracer tracer = provider.GetTracer("tracery.http.server");
+    benchmark::DoNotOptimize(tracer);
+  }
+}
+BENCHMARK(BM_GetTracerExistingScope);
+
 void BM_UnsampledSpan(benchmark::State& state) {
   tracery::TracerProvider provider(BenchOptions(), nullptr,
                                    tracery::MakeParentBasedSampler(tracery::MakeAlwaysOffSampler()));
@@ -46,6 +63,46 @@ void BM_UnsampledSpan(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_UnsampledSpan);
+
+// Spans as a service thread makes them for one request: a SERVER span with
+// eight attributes and two CLIENT spans with four, after other work has
+// pushed the SDK's records and code out of the caches (8 MB written between
+// iterations, not timed). In the demo shop, perf puts most of the SDK's
+// application-thread time on the first touches of recycled records; the
+// hot-cache benchmarks above do not see that.
+void BM_SpanBurstColdCache(benchmark::State& state) {
+  tracery::TracerProvider provider(BenchOptions(), nullptr, tracery::MakeAlwaysOnSampler());
+  tracery::Tracer tracer = provider.GetTracer("bench");
+  std::vector<char> other_work(8 << 20);
+  for (auto _ : state) {
+    for (size_t i = 0; i < other_work.size(); i += 64) other_work[i]++;
+    benchmark::ClobberMemory();
+    const auto start = std::chrono::steady_clock::now();
+    {
+      tracery::Span server = tracer.StartSpan("GET /cart/{id}", tracery::SpanKind::kServer);
+      tracery::Scope scope(server);
+      server.SetAttribute("http.request.method", "GET");
+      server.SetAttribute("url.path", "/cart/4f2a9c1e7b3d5a60");
+      server.SetAttribute("http.route", "/cart/{id}");
+      server.SetAttribute("server.address", "127.0.0.1");
+      server.SetAttribute("user_agent.original", "tracery-demo-shop");
+      server.SetAttribute("customer.tier", "gold");
+      server.SetAttribute("session.id", "4f2a9c1e7b3d5a60");
+      for (int call = 0; call < 2; ++call) {
+        tracery::Span client = tracer.StartSpan("GET", tracery::SpanKind::kClient);
+        client.SetAttribute("http.request.method", "GET");
+        client.SetAttribute("server.address", "inventory");
+        client.SetAttribute("url.full", "/stock/OLJCESPC7Z");
+        client.SetAttribute("http.response.status_code", 200);
+      }
+      server.SetAttribute("http.response.status_code", 200);
+    }
+    const auto end = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(end - start).count());
+  }
+  state.counters["dropped_queue_full"] = static_cast<double>(provider.Stats().dropped_queue_full);
+}
+BENCHMARK(BM_SpanBurstColdCache)->UseManualTime()->Iterations(3000);
 
 void BM_SpanTenAttributes(benchmark::State& state) {
   tracery::TracerProvider provider(BenchOptions(), nullptr, tracery::MakeAlwaysOnSampler());
@@ -106,6 +163,83 @@ void BM_TraceparentExtract(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TraceparentExtract);
+
+// What a server extracts per request with the default OTEL_PROPAGATORS
+// (tracecontext,baggage) from headers carrying both, into an empty context.
+class ServerCarrier final : public tracery::TextMapCarrier {
+ public:
+  std::string_view Get(std::string_view key) const override {
+    if (key == "traceparent") return "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    if (key == "baggage") return "customer.tier=gold,session.id=4f2a9c1e7b3d5a60";
+    return {};
+  }
+  void Set(std::string_view, std::string_view) override {}
+};
+
+void BM_CompositeExtractWithBaggage(benchmark::State& state) {
+  std::unique_ptr<tracery::TextMapPropagator> prop = tracery::MakePropagator({"tracecontext", "baggage"});
+  ServerCarrier carrier;
+  tracery::Context empty;
+  for (auto _ : state) {
+    tracery::Context ctx = prop->Extract(carrier, empty);
+    benchmark::DoNotOptimize(ctx.span_context.span_id);
+  }
+}
+BENCHMARK(BM_CompositeExtractWithBaggage);
+
+// The three ways of decoding the 16 hex digits of an id that were compared
+// for traceparent extraction (the SDK uses the SWAR one,
+// internal::DecodeLowerHex16). Each iteration decodes the three ids of a
+// traceparent.
+constexpr std::string_view kHexIds = "0af7651916cd43dd8448eb211c80319cb7ad6b7169203331";
+
+bool DecodeHex16Branchy(const char* p, uint64_t* out) {  // the decoder before: a range test per digit
+  uint64_t v = 0;
+  for (int i = 0; i < 16; ++i) {
+    const char c = p[i];
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else return false;
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  *out = v;
+  return true;
+}
+
+constexpr auto kHexTable = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = 0xFF;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<uint8_t>(c - 'a' + 10);
+  return t;
+}();
+bool DecodeHex16Table(const char* p, uint64_t* out) {
+  uint64_t v = 0;
+  uint8_t bad = 0;
+  for (int i = 0; i < 16; ++i) {
+    const uint8_t d = kHexTable[static_cast<uint8_t>(p[i])];
+    bad |= d;
+    v = (v << 4) | (d & 0xF);
+  }
+  *out = v;
+  return (bad & 0x80) == 0;
+}
+
+template <bool (*Decode)(const char*, uint64_t*)>
+void BM_DecodeHex16(benchmark::State& state) {
+  std::string ids(kHexIds);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ids.data());
+    uint64_t a = 0, b = 0, c = 0;
+    bool ok = Decode(ids.data(), &a) & Decode(ids.data() + 16, &b) & Decode(ids.data() + 32, &c);
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(a + b + c);
+  }
+}
+BENCHMARK(BM_DecodeHex16<DecodeHex16Branchy>)->Name("BM_DecodeHex16Branchy");
+BENCHMARK(BM_DecodeHex16<DecodeHex16Table>)->Name("BM_DecodeHex16Table");
+BENCHMARK(BM_DecodeHex16<tracery::internal::DecodeLowerHex16>)->Name("BM_DecodeHex16Swar");
 
 // A batch of 512 typical spans (6 attributes, one event), as the processor sends them.
 std::vector<tracery::internal::SpanRecord*> TypicalBatch(const tracery::internal::InstrumentationScope* scope) {

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "test_collector.h"
@@ -285,6 +288,52 @@ class BlockingExporter final : public SpanExporter {
   std::condition_variable cv;
   bool released = false;
 };
+
+// Tracers are interned per (name, version): asked for concurrently (the
+// lock-free lookup races the first insert) a name still yields one scope, so
+// a batch has one ScopeSpans per name; and scopes past the lock-free table's
+// 64 entries are still found and kept apart.
+TEST_F(SpanExportTest, TracersWithTheSameNameShareOneScope) {
+  options_.batch.schedule_delay_ms = 60000;  // one batch, sent by ForceFlush
+  auto provider = MakeProvider();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) provider->GetTracer("shared", "1.0").StartSpan("s");
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(provider->ForceFlush(std::chrono::seconds(10)));
+  for (int i = 0; i < 80; ++i) {
+    const std::string name = "lib" + std::to_string(i);
+    provider->GetTracer(name).StartSpan(name);
+    provider->GetTracer(name).StartSpan(name);
+    if (i % 8 == 7) ASSERT_TRUE(provider->ForceFlush(std::chrono::seconds(10)));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSERT_FALSE(requests_.empty());
+  int shared_scopes = 0, shared_spans = 0, other_spans = 0;
+  for (const auto& r : requests_) {
+    for (const auto& rs : r.resource_spans()) {
+      for (const auto& ss : rs.scope_spans()) {
+        if (ss.scope().name() == "shared") {
+          ++shared_scopes;
+          EXPECT_EQ(ss.scope().version(), "1.0");
+          shared_spans += ss.spans_size();
+          continue;
+        }
+        EXPECT_EQ(ss.spans_size(), 2) << ss.scope().name();
+        for (const auto& span : ss.spans()) {
+          EXPECT_EQ(span.name(), ss.scope().name());
+          ++other_spans;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(shared_scopes, 1);
+  EXPECT_EQ(shared_spans, 200);
+  EXPECT_EQ(other_spans, 160);
+}
 
 TEST_F(SpanExportTest, QueueFullAndShutdownDropsAreCounted) {
   options_.batch.max_queue_size = 8;

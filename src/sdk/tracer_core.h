@@ -29,6 +29,9 @@ class TracerCore {
   const SamplingPlan& sampling_plan() const { return sampling_plan_; }
   BatchSpanProcessor& processor() { return *processor_; }
   // Interns (name, version); the returned pointer lives as long as the core.
+  // Lock-free when the scope exists (instrumentation such as
+  // tracery::http::TraceServer asks for its tracer on every request); the
+  // first request for a scope takes scopes_mu_.
   const InstrumentationScope* GetScope(std::string_view name, std::string_view version);
 
  private:
@@ -38,6 +41,11 @@ class TracerCore {
   std::unique_ptr<BatchSpanProcessor> processor_;
   std::mutex scopes_mu_;
   std::deque<InstrumentationScope> scopes_;  // GUARDED_BY(scopes_mu_); deque: stable addresses
+  // The first kMaxPublishedScopes entries of scopes_, readable without the
+  // lock: slot i is written before published_scopes_ is raised past i.
+  static constexpr size_t kMaxPublishedScopes = 64;
+  std::atomic<const InstrumentationScope*> published_[kMaxPublishedScopes] = {};
+  std::atomic<size_t> published_scopes_{0};
 };
 
 }  // namespace tracery::internal

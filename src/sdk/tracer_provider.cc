@@ -18,11 +18,23 @@ TracerCore::TracerCore(const sdk::SdkOptions& options, std::unique_ptr<SpanExpor
 }
 
 const InstrumentationScope* TracerCore::GetScope(std::string_view name, std::string_view version) {
+  const size_t published = published_scopes_.load(std::memory_order_acquire);
+  for (size_t i = 0; i < published; ++i) {
+    const InstrumentationScope* s = published_[i].load(std::memory_order_relaxed);
+    if (s->name == name && s->version == version) return s;
+  }
   std::lock_guard<std::mutex> lock(scopes_mu_);
   for (const InstrumentationScope& s : scopes_) {
     if (s.name == name && s.version == version) return &s;
   }
-  return &scopes_.emplace_back(InstrumentationScope{std::string(name), std::string(version)});
+  const InstrumentationScope* added =
+      &scopes_.emplace_back(InstrumentationScope{std::string(name), std::string(version)});
+  const size_t n = published_scopes_.load(std::memory_order_relaxed);
+  if (n < kMaxPublishedScopes) {
+    published_[n].store(added, std::memory_order_relaxed);
+    published_scopes_.store(n + 1, std::memory_order_release);
+  }
+  return added;
 }
 
 }  // namespace internal

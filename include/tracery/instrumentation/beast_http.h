@@ -13,6 +13,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -76,10 +77,20 @@ auto TraceServer(const boost::beast::http::request<ReqBody, ReqFields>& req, std
   const ReqFields& fields = req.base();
   BeastFieldsCarrier<const ReqFields> carrier(fields);
   Context parent = GlobalPropagator().Extract(carrier, CurrentContext());
-  std::string name;
-  name.reserve(method.size() + 1 + route_only.size());
-  name.append(method).push_back(' ');
-  name.append(route_only);
+  // "{METHOD} {route}", built on the stack when it fits (StartSpan copies it).
+  char name_buf[128];
+  std::string name_heap;
+  std::string_view name;
+  if (method.size() + 1 + route_only.size() <= sizeof(name_buf)) {
+    std::memcpy(name_buf, method.data(), method.size());
+    name_buf[method.size()] = ' ';
+    std::memcpy(name_buf + method.size() + 1, route_only.data(), route_only.size());
+    name = std::string_view(name_buf, method.size() + 1 + route_only.size());
+  } else {
+    name_heap.append(method).push_back(' ');
+    name_heap.append(route_only);
+    name = name_heap;
+  }
   // Make the caller's context current first so its baggage (not only its
   // span context) is visible to the handler and propagated downstream.
   Scope parent_scope(parent);

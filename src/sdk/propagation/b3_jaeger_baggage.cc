@@ -228,15 +228,25 @@ void W3CBaggagePropagator::Inject(const Context& context, TextMapCarrier& carrie
 }
 
 Context W3CBaggagePropagator::Extract(const TextMapCarrier& carrier, const Context& context) const {
-  std::string_view header = carrier.Get("baggage");
-  if (header.empty()) return context;
-  Baggage parsed = Baggage::FromHeader(header);
-  if (parsed.empty()) return context;
   Context out = context;
-  Baggage merged = out.baggage;
-  for (const Baggage::Entry& e : parsed.entries()) merged = merged.Set(e.key, e.value, e.metadata);
-  out.baggage = merged;
+  ExtractInto(carrier, out);
   return out;
+}
+
+void W3CBaggagePropagator::ExtractInto(const TextMapCarrier& carrier, Context& context) const {
+  std::string_view header = carrier.Get("baggage");
+  if (header.empty()) return;
+  Baggage parsed = Baggage::FromHeader(header);
+  if (parsed.empty()) return;
+  if (context.baggage.empty()) {
+    // The common case at a server (nothing current yet): the parsed list,
+    // already de-duplicated, is the result; merging would copy it per entry.
+    context.baggage = std::move(parsed);
+    return;
+  }
+  Baggage merged = context.baggage;
+  for (const Baggage::Entry& e : parsed.entries()) merged = merged.Set(e.key, e.value, e.metadata);
+  context.baggage = std::move(merged);
 }
 
 }  // namespace tracery

@@ -45,8 +45,11 @@ void CompositePropagator::Inject(const Context& context, TextMapCarrier& carrier
 }
 Context CompositePropagator::Extract(const TextMapCarrier& carrier, const Context& context) const {
   Context out = context;
-  for (const auto& p : parts_) out = p->Extract(carrier, out);
+  ExtractInto(carrier, out);
   return out;
+}
+void CompositePropagator::ExtractInto(const TextMapCarrier& carrier, Context& context) const {
+  for (const auto& p : parts_) p->ExtractInto(carrier, context);
 }
 std::vector<std::string> CompositePropagator::Fields() const {
   std::vector<std::string> out;

@@ -5,7 +5,6 @@
 namespace tracery {
 
 using internal::LowerHexValue;
-using internal::ParseLowerHex64;
 using internal::TrimOws;
 
 void FormatTraceparent(const SpanContext& context, char out[kTraceparentLength]) {
@@ -22,26 +21,41 @@ void FormatTraceparent(const SpanContext& context, char out[kTraceparentLength])
   out[54] = internal::kLowerHex[flags & 0xF];
 }
 
-std::optional<SpanContext> ParseTraceparent(std::string_view header) {
+namespace {
+
+// The ids and flags of a traceparent header, parsed per W3C Trace Context
+// levels 1 and 2 (see ParseTraceparent in propagation.h). Writes only the
+// fields it parses, so Extract can fill its result in place without building
+// and copying a whole SpanContext.
+bool ParseTraceparentFields(std::string_view header, TraceId* trace_id, SpanId* span_id, uint8_t* flags) {
   header = TrimOws(header);
-  if (header.size() < kTraceparentLength) return std::nullopt;
-  int v0 = LowerHexValue(header[0]), v1 = LowerHexValue(header[1]);
-  if (v0 < 0 || v1 < 0) return std::nullopt;
-  int version = v0 * 16 + v1;
-  if (version == 0xff) return std::nullopt;
-  if (version == 0 && header.size() != kTraceparentLength) return std::nullopt;
+  if (header.size() < kTraceparentLength) return false;
+  const int v0 = LowerHexValue(header[0]), v1 = LowerHexValue(header[1]);
+  const int f0 = LowerHexValue(header[53]), f1 = LowerHexValue(header[54]);
+  if ((v0 | v1 | f0 | f1) < 0) return false;
+  const int version = v0 * 16 + v1;
+  if (version == 0xff) return false;
+  if (version == 0 && header.size() != kTraceparentLength) return false;
   // A future version may append fields; they must be separated by '-'.
-  if (header.size() > kTraceparentLength && header[kTraceparentLength] != '-') return std::nullopt;
-  if (header[2] != '-' || header[35] != '-' || header[52] != '-') return std::nullopt;
-  SpanContext sc;
-  uint64_t flags;
-  if (!ParseLowerHex64(header.substr(3, 16), &sc.trace_id.high) ||
-      !ParseLowerHex64(header.substr(19, 16), &sc.trace_id.low) ||
-      !ParseLowerHex64(header.substr(36, 16), &sc.span_id.value) || !ParseLowerHex64(header.substr(53, 2), &flags)) {
-    return std::nullopt;
+  if (header.size() > kTraceparentLength && header[kTraceparentLength] != '-') return false;
+  if (header[2] != '-' || header[35] != '-' || header[52] != '-') return false;
+  const char* p = header.data();
+  // Non-short-circuit '&': all three decodes run (they are branch-free),
+  // and one test decides.
+  if (!(internal::DecodeLowerHex16(p + 3, &trace_id->high) & internal::DecodeLowerHex16(p + 19, &trace_id->low) &
+        internal::DecodeLowerHex16(p + 36, &span_id->value))) {
+    return false;
   }
-  if (!sc.trace_id.IsValid() || !sc.span_id.IsValid()) return std::nullopt;
-  sc.trace_flags = static_cast<uint8_t>(flags) & 0x03;
+  if (!trace_id->IsValid() || !span_id->IsValid()) return false;
+  *flags = static_cast<uint8_t>(f0 * 16 + f1) & 0x03;  // sampled, random (level 2); unknown bits are not kept
+  return true;
+}
+
+}  // namespace
+
+std::optional<SpanContext> ParseTraceparent(std::string_view header) {
+  SpanContext sc;
+  if (!ParseTraceparentFields(header, &sc.trace_id, &sc.span_id, &sc.trace_flags)) return std::nullopt;
   sc.is_remote = true;
   return sc;
 }
@@ -118,8 +132,18 @@ bool TraceState::IsValidValue(std::string_view value) {
   return value.back() != ' ';
 }
 
-TraceState TraceState::FromHeader(std::string_view header, bool* valid) {
+TraceState TraceState::Adopt(std::string header) {
   TraceState ts;
+  if (!header.empty()) ts.header_ = std::make_unique<const std::string>(std::move(header));
+  return ts;
+}
+
+const std::string& TraceState::EmptyHeader() {
+  static const std::string* empty = new std::string();  // never destroyed: safe during static destruction
+  return *empty;
+}
+
+TraceState TraceState::FromHeader(std::string_view header, bool* valid) {
   std::string out;
   bool ok = ForEachMember(header, [&](std::string_view k, std::string_view v) {
     if (!out.empty()) out.push_back(',');
@@ -127,13 +151,12 @@ TraceState TraceState::FromHeader(std::string_view header, bool* valid) {
     out.append(v);
   });
   if (valid) *valid = ok;
-  if (ok) ts.header_ = std::move(out);
-  return ts;
+  return ok ? Adopt(std::move(out)) : TraceState();
 }
 
 std::optional<std::string_view> TraceState::Get(std::string_view key) const {
   std::optional<std::string_view> result;
-  ForEachMember(header_, [&](std::string_view k, std::string_view v) {
+  ForEachMember(ToHeader(), [&](std::string_view k, std::string_view v) {
     if (k == key) result = v;
   });
   return result;
@@ -141,29 +164,29 @@ std::optional<std::string_view> TraceState::Get(std::string_view key) const {
 
 TraceState TraceState::Set(std::string_view key, std::string_view value) const {
   if (!IsValidKey(key) || !IsValidValue(value)) return *this;
-  TraceState ts;
-  ts.header_.append(key).push_back('=');
-  ts.header_.append(value);
+  std::string out;
+  out.append(key).push_back('=');
+  out.append(value);
   size_t n = 1;
-  ForEachMember(header_, [&](std::string_view k, std::string_view v) {
+  ForEachMember(ToHeader(), [&](std::string_view k, std::string_view v) {
     if (k == key || n >= kMaxMembers) return;  // the oldest (rightmost) entries go first when full
-    ts.header_.push_back(',');
-    ts.header_.append(k).push_back('=');
-    ts.header_.append(v);
+    out.push_back(',');
+    out.append(k).push_back('=');
+    out.append(v);
     ++n;
   });
-  return ts;
+  return Adopt(std::move(out));
 }
 
 TraceState TraceState::Remove(std::string_view key) const {
-  TraceState ts;
-  ForEachMember(header_, [&](std::string_view k, std::string_view v) {
+  std::string out;
+  ForEachMember(ToHeader(), [&](std::string_view k, std::string_view v) {
     if (k == key) return;
-    if (!ts.header_.empty()) ts.header_.push_back(',');
-    ts.header_.append(k).push_back('=');
-    ts.header_.append(v);
+    if (!out.empty()) out.push_back(',');
+    out.append(k).push_back('=');
+    out.append(v);
   });
-  return ts;
+  return Adopt(std::move(out));
 }
 
 void W3CTraceContextPropagator::Inject(const Context& context, TextMapCarrier& carrier) const {
@@ -176,13 +199,27 @@ void W3CTraceContextPropagator::Inject(const Context& context, TextMapCarrier& c
 }
 
 Context W3CTraceContextPropagator::Extract(const TextMapCarrier& carrier, const Context& context) const {
-  std::optional<SpanContext> sc = ParseTraceparent(carrier.Get("traceparent"));
-  if (!sc) return context;
   Context out = context;
-  out.span_context = *sc;
-  std::string_view ts = carrier.Get("tracestate");
-  if (!ts.empty()) out.span_context.trace_state = TraceState::FromHeader(ts);  // invalid: dropped whole
+  ExtractInto(carrier, out);
   return out;
+}
+
+void W3CTraceContextPropagator::ExtractInto(const TextMapCarrier& carrier, Context& context) const {
+  TraceId trace_id;
+  SpanId span_id;
+  uint8_t flags;
+  if (!ParseTraceparentFields(carrier.Get("traceparent"), &trace_id, &span_id, &flags)) return;
+  SpanContext& sc = context.span_context;
+  sc.trace_id = trace_id;
+  sc.span_id = span_id;
+  sc.trace_flags = flags;
+  sc.is_remote = true;
+  std::string_view ts = carrier.Get("tracestate");
+  if (!ts.empty()) {
+    sc.trace_state = TraceState::FromHeader(ts);  // invalid: dropped whole
+  } else if (!sc.trace_state.empty()) {
+    sc.trace_state = TraceState();  // the incoming trace has no state; nothing to allocate when absent
+  }
 }
 
 }  // namespace tracery
