@@ -13,6 +13,7 @@
 #include "storage/crc32c.h"
 #include "storage/span_codec.h"
 #include "storage/span_matcher.h"
+#include "storage/trace_search.h"
 #include "storage/wal_reader.h"
 
 namespace tracery::storage {
@@ -775,6 +776,18 @@ struct PendingVerify {
 }  // namespace
 
 Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(q.timeout_ms);
+  if (q.span_conditions.size() > 64) return Status::InvalidArgument("at most 64 span conditions");
+  if (q.start_time_min_ns > q.start_time_max_ns) return Status::InvalidArgument("start_time_min_ns > start_time_max_ns");
+  Snapshot snap = TakeSnapshot();
+  SearchSources sources;
+  sources.memtables = std::move(snap.memtables);
+  sources.segments.reserve(snap.segments.size());
+  for (auto& e : snap.segments) sources.segments.push_back(std::move(e.reader));
+  return SearchTraces(sources, q, options_.max_trace_duration_ns, deadline);
+}
+
+Result<FindResult> EmbeddedStore::FindTracesExhaustive(const TraceQuery& q) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(q.timeout_ms);
   auto expired = [&] { return std::chrono::steady_clock::now() > deadline; };
   auto timeout = [&] {

@@ -264,6 +264,24 @@ Result<std::shared_ptr<const std::vector<std::string>>> SegmentReader::Dictionar
   return dict_;
 }
 
+Result<std::shared_ptr<const std::vector<uint32_t>>> SegmentReader::OrdinalsByStart() {
+  TRACERY_RETURN_IF_ERROR(EnsureLoaded());
+  {
+    std::lock_guard lock(load_mu_);
+    if (by_start_) return by_start_;
+  }
+  // Sorted outside the lock; a concurrent first caller may sort too, and the
+  // first to finish publishes.
+  const auto& start = traces_->start_ns;
+  auto order = std::make_shared<std::vector<uint32_t>>(start.size());
+  for (uint32_t o = 0; o < order->size(); ++o) (*order)[o] = o;
+  std::sort(order->begin(), order->end(),
+            [&](uint32_t a, uint32_t b) { return start[a] != start[b] ? start[a] < start[b] : a < b; });
+  std::lock_guard lock(load_mu_);
+  if (!by_start_) by_start_ = std::move(order);
+  return by_start_;
+}
+
 Result<std::optional<std::vector<uint32_t>>> SegmentReader::Candidates(const SpanCondition& c, bool* exact) {
   TRACERY_RETURN_IF_ERROR(EnsurePostingsLoaded());
   std::vector<std::string> terms;

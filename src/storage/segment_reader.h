@@ -72,6 +72,10 @@ class SegmentReader {
   Result<std::shared_ptr<const SegmentTraceTable>> Traces();
   // The dictionary (needed to turn SegmentTraceTable ids into strings).
   Result<std::shared_ptr<const std::vector<std::string>>> Dictionary();
+  // Every trace ordinal, sorted by the trace's start_ns (ascending; ties by
+  // ordinal). Built on first use and cached (4 bytes per trace), so a
+  // newest-first search can walk a segment by time without scanning it.
+  Result<std::shared_ptr<const std::vector<uint32_t>>> OrdinalsByStart();
 
   // Trace ordinals (sorted) that may satisfy `c`, from the posting lists;
   // nullopt when the postings cannot narrow it (every trace is a candidate).
@@ -116,6 +120,7 @@ class SegmentReader {
   std::shared_ptr<const std::vector<model::Resource>> resources_;
   std::shared_ptr<const std::vector<model::Scope>> scopes_;
   std::shared_ptr<const SegmentTraceTable> traces_;
+  std::shared_ptr<const std::vector<uint32_t>> by_start_;  // GUARDED_BY(load_mu_)
   bool postings_loaded_ = false;  // GUARDED_BY(load_mu_)
   std::unordered_map<std::string, std::vector<uint32_t>> postings_;
   std::unordered_set<std::string> pruned_keys_;
