@@ -428,6 +428,9 @@ Status Searcher::Merge(size_t first) {
     bool keep = c.candidate && InRange(c.start_ns) && !(q_.min_trace_duration_ns && d < q_.min_trace_duration_ns) &&
                 !(q_.max_trace_duration_ns && d > q_.max_trace_duration_ns) &&
                 !(cursor_.set && !order_.Before(cursor_.key, cursor_.id, Key(c), c.id));
+    // A span lies within its trace, so a condition on spans longer than
+    // the whole trace cannot hold: no need to decode to find that out.
+    for (size_t k = 0; k < nconds_ && keep; ++k) keep = q_.span_conditions[k].min_duration_ns <= d;
     if (!keep) {
       c.state = Cand::kRejected;
       continue;
@@ -503,13 +506,23 @@ Result<bool> Searcher::Walk(bool bounded, uint64_t bound) {
   std::sort(pool_.begin(), pool_.end(), [&](uint32_t a, uint32_t b) { return Before(a, b); });
   matches_.clear();
   std::vector<uint32_t> batch;
+  // Verify runs of undecided candidates together: decoding is per row
+  // group, so candidates sharing one come almost free. The first run is
+  // sized for the matches still needed; when the share of candidates that
+  // match says more runs would follow, the next run takes every candidate
+  // left (each run may decode every row group once, so many runs would cost
+  // more than one).
+  size_t run = need_ == SIZE_MAX ? pool_.size() : std::max<size_t>(8, 2 * need_);
+  size_t verified = 0, confirmed = 0;
   for (size_t i = 0; i < pool_.size(); ++i) {
     const Cand& c = cands_[pool_[i]];
     if (bounded && Key(c) < bound) break;
     if (c.state == Cand::kUnverified) {
-      // Verify a run of the next undecided candidates together: decoding
-      // is per row group, so neighbours in one group come almost free.
-      size_t want = std::max<size_t>(8, need_ == SIZE_MAX ? pool_.size() : 2 * (need_ - matches_.size()));
+      size_t want = run;
+      if (verified > 0) {
+        const size_t missing = need_ - matches_.size();
+        want = missing * 2 * verified <= confirmed * run ? run : pool_.size();
+      }
       batch.clear();
       for (size_t j = i; j < pool_.size() && batch.size() < want; ++j) {
         const Cand& cj = cands_[pool_[j]];
@@ -517,6 +530,8 @@ Result<bool> Searcher::Walk(bool bounded, uint64_t bound) {
         if (cj.state == Cand::kUnverified) batch.push_back(pool_[j]);
       }
       TRACERY_RETURN_IF_ERROR(Verify(batch));
+      verified += batch.size();
+      for (uint32_t b : batch) confirmed += cands_[b].state == Cand::kMatch;
     }
     if (c.state != Cand::kMatch) continue;
     matches_.push_back(pool_[i]);
