@@ -77,6 +77,56 @@ struct SegCtx {
   size_t walk = 0;  // by_start[0, walk) not yet examined (newest-first walk)
 };
 
+// Trace id -> index into the candidates, open addressing: a search may
+// hold every trace of the range (duration orders), and node-based maps spent
+// more time allocating and freeing than the search spent searching.
+class CandIndex {
+ public:
+  static constexpr uint32_t kMissing = UINT32_MAX;
+  // The index of `id` in `ids`, or kMissing.
+  template <typename IdOf>
+  uint32_t Find(const model::TraceId& id, IdOf id_of) const {
+    if (slots_.empty()) return kMissing;
+    for (size_t i = Hash(id) & mask_;; i = (i + 1) & mask_) {
+      const uint32_t v = slots_[i];
+      if (v == kMissing) return kMissing;
+      if (id_of(v) == id) return v;
+    }
+  }
+  // Inserts id -> value unless present; returns the value stored for id.
+  template <typename IdOf>
+  uint32_t Insert(const model::TraceId& id, uint32_t value, IdOf id_of) {
+    if ((size_ + 1) * 2 > slots_.size()) Grow(id_of);
+    for (size_t i = Hash(id) & mask_;; i = (i + 1) & mask_) {
+      const uint32_t v = slots_[i];
+      if (v == kMissing) {
+        slots_[i] = value;
+        size_++;
+        return value;
+      }
+      if (id_of(v) == id) return v;
+    }
+  }
+
+ private:
+  static size_t Hash(const model::TraceId& id) { return model::TraceIdHash()(id); }
+  template <typename IdOf>
+  void Grow(IdOf id_of) {
+    std::vector<uint32_t> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(64, old.size() * 2), kMissing);
+    mask_ = slots_.size() - 1;
+    for (uint32_t v : old) {
+      if (v == kMissing) continue;
+      size_t i = Hash(id_of(v)) & mask_;
+      while (slots_[i] != kMissing) i = (i + 1) & mask_;
+      slots_[i] = v;
+    }
+  }
+  std::vector<uint32_t> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
 struct MemPart {
   uint64_t start_ns;
   model::TraceId id;
@@ -141,7 +191,7 @@ class Searcher {
   std::vector<MemPart> mem_parts_;  // memtable parts that may make candidates; [0, mem_left_) unexamined
   size_t mem_left_ = 0;
   std::vector<Cand> cands_;
-  std::unordered_map<model::TraceId, uint32_t, model::TraceIdHash> index_;  // id -> cands_ index
+  CandIndex index_;  // id -> cands_ index
   std::vector<VerifyRef> refs_;
   std::vector<uint32_t> pool_;        // candidates that pass every check but the span conditions
   std::vector<uint32_t> matches_;     // confirmed, in result order (filled by Walk)
@@ -221,8 +271,11 @@ bool Searcher::PartMayMatch(const SegCtx& s, uint32_t o) const {
 }
 
 void Searcher::AddCandidate(const model::TraceId& id) {
-  auto [it, inserted] = index_.try_emplace(id, static_cast<uint32_t>(cands_.size()));
-  if (!inserted) return;
+  const uint32_t next = static_cast<uint32_t>(cands_.size());
+  if (index_.Insert(id, next, [&](uint32_t i) -> const model::TraceId& { return i == next ? id : cands_[i].id; }) !=
+      next) {
+    return;
+  }
   cands_.emplace_back();
   cands_.back().id = id;
 }
@@ -371,8 +424,8 @@ Status Searcher::Merge(size_t first) {
   const size_t n = cands_.size() - first;
   if (n == 0) return Status::Ok();
   auto fresh = [&](const model::TraceId& id) -> Cand* {
-    auto it = index_.find(id);
-    return it == index_.end() || it->second < first ? nullptr : &cands_[it->second];
+    const uint32_t i = index_.Find(id, [&](uint32_t i) -> const model::TraceId& { return cands_[i].id; });
+    return i == CandIndex::kMissing || i < first ? nullptr : &cands_[i];
   };
   // Memtables first, then segments by number: the order the reference
   // merges parts in (it decides which of two equal roots names the trace).
@@ -503,7 +556,18 @@ Status Searcher::Verify(const std::vector<uint32_t>& batch) {
 }
 
 Result<bool> Searcher::Walk(bool bounded, uint64_t bound) {
-  std::sort(pool_.begin(), pool_.end(), [&](uint32_t a, uint32_t b) { return Before(a, b); });
+  // Sorted lazily, a prefix at a time: a duration-ordered pool may hold
+  // every trace of the range, and the walk usually stops near its start.
+  auto before = [&](uint32_t a, uint32_t b) { return Before(a, b); };
+  size_t sorted = 0;
+  auto sort_to = [&](size_t upto) {
+    upto = std::min(std::max(upto, sorted * 2), pool_.size());
+    if (upto <= sorted) return;
+    if (upto < pool_.size()) std::nth_element(pool_.begin() + sorted, pool_.begin() + upto, pool_.end(), before);
+    std::sort(pool_.begin() + sorted, pool_.begin() + upto, before);
+    sorted = upto;
+  };
+  sort_to(need_ == SIZE_MAX ? pool_.size() : std::max<size_t>(256, 8 * need_));
   matches_.clear();
   std::vector<uint32_t> batch;
   // Verify runs of undecided candidates together: decoding is per row
@@ -515,6 +579,7 @@ Result<bool> Searcher::Walk(bool bounded, uint64_t bound) {
   size_t run = need_ == SIZE_MAX ? pool_.size() : std::max<size_t>(8, 2 * need_);
   size_t verified = 0, confirmed = 0;
   for (size_t i = 0; i < pool_.size(); ++i) {
+    if (i >= sorted) sort_to(i + 1);
     const Cand& c = cands_[pool_[i]];
     if (bounded && Key(c) < bound) break;
     if (c.state == Cand::kUnverified) {
@@ -525,6 +590,7 @@ Result<bool> Searcher::Walk(bool bounded, uint64_t bound) {
       }
       batch.clear();
       for (size_t j = i; j < pool_.size() && batch.size() < want; ++j) {
+        if (j >= sorted) sort_to(j + 1);
         const Cand& cj = cands_[pool_[j]];
         if (bounded && Key(cj) < bound) break;
         if (cj.state == Cand::kUnverified) batch.push_back(pool_[j]);
