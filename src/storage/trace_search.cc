@@ -50,7 +50,7 @@ struct Cand {
   // Into a segment dictionary (kept alive by SegCtx) or Searcher::owned_.
   const std::string* root_service = nullptr;
   const std::string* root_operation = nullptr;
-  uint64_t mask = 0;           // conditions confirmed
+  uint64_t mask = 0;            // conditions confirmed
   uint32_t first_ref = kNoRef;  // chain of VerifyRefs: segment parts that must be decoded to confirm
 };
 
@@ -136,12 +136,19 @@ class Searcher {
  public:
   Searcher(const SearchSources& src, const TraceQuery& q, uint64_t max_trace_duration_ns,
            std::chrono::steady_clock::time_point deadline)
-      : src_(src), q_(q), order_{q.order}, deadline_(deadline), nconds_(q.span_conditions.size()),
+      : src_(src),
+        q_(q),
+        order_{q.order},
+        deadline_(deadline),
+        nconds_(q.span_conditions.size()),
         all_mask_(nconds_ == 64 ? ~0ull : ((1ull << nconds_) - 1)) {
-    window_lo_ = q.start_time_min_ns > max_trace_duration_ns ? q.start_time_min_ns - max_trace_duration_ns : 0;
-    window_hi_ = q.start_time_max_ns > UINT64_MAX - max_trace_duration_ns ? UINT64_MAX
-                                                                           : q.start_time_max_ns + max_trace_duration_ns;
+    window_lo_ =
+        q.start_time_min_ns > max_trace_duration_ns ? q.start_time_min_ns - max_trace_duration_ns : 0;
+    window_hi_ = q.start_time_max_ns > UINT64_MAX - max_trace_duration_ns
+                     ? UINT64_MAX
+                     : q.start_time_max_ns + max_trace_duration_ns;
     need_ = q.limit == 0 ? SIZE_MAX : q.limit + 1;
+    for (const auto& c : q.span_conditions) tagless_ = tagless_ && c.tags.empty();
   }
 
   Result<FindResult> Run();
@@ -169,7 +176,8 @@ class Searcher {
   Status CollectAll();
   Status Merge(size_t first);
   template <typename ServiceOf, typename ResourceOf>
-  void FoldMemtablePart(Cand& c, const std::vector<model::Span>& spans, ServiceOf service_of, ResourceOf resource_of);
+  void FoldMemtablePart(Cand& c, const std::vector<model::Span>& spans, ServiceOf service_of,
+                        ResourceOf resource_of);
   Status FoldSegmentPart(Cand& c, uint32_t seg, uint32_t o);
   Status Verify(const std::vector<uint32_t>& batch);
   // Walks pool_ in result order, verifying as it goes, up to candidates
@@ -185,6 +193,7 @@ class Searcher {
   const uint64_t all_mask_;
   uint64_t window_lo_ = 0, window_hi_ = 0;
   size_t need_ = 0;
+  bool tagless_ = true;  // no condition has tags: verification needs no attributes
   SearchCursor cursor_;
 
   std::vector<SegCtx> segs_;
@@ -193,11 +202,11 @@ class Searcher {
   std::vector<Cand> cands_;
   CandIndex index_;  // id -> cands_ index
   std::vector<VerifyRef> refs_;
-  std::vector<uint32_t> pool_;        // candidates that pass every check but the span conditions
-  std::vector<uint32_t> matches_;     // confirmed, in result order (filled by Walk)
-  std::deque<std::string> owned_;     // root names from memtable parts
-  std::vector<model::Span> spans_;    // decode scratch
-  model::SpanBatch batch_;            // GetTrace scratch
+  std::vector<uint32_t> pool_;      // candidates that pass every check but the span conditions
+  std::vector<uint32_t> matches_;   // confirmed, in result order (filled by Walk)
+  std::deque<std::string> owned_;   // root names from memtable parts
+  std::vector<model::Span> spans_;  // decode scratch
+  model::SpanBatch batch_;          // GetTrace scratch
 };
 
 Status Searcher::Init() {
@@ -228,14 +237,16 @@ Status Searcher::Init() {
               bits = ~0ull;
             } else {
               for (size_t i = 0; i < m->resource_count(); ++i) {
-                if (m->resource(static_cast<uint32_t>(i)).ServiceName() == c.service) bits |= 1ull << (i % 64);
+                if (m->resource(static_cast<uint32_t>(i)).ServiceName() == c.service)
+                  bits |= 1ull << (i % 64);
               }
             }
             service_bits.push_back(bits);
           }
         }
         bool any = false;
-        for (size_t c = 0; c < nconds_ && !any; ++c) any = MayMatch(t, q_.span_conditions[c], service_bits[c]);
+        for (size_t c = 0; c < nconds_ && !any; ++c)
+          any = MayMatch(t, q_.span_conditions[c], service_bits[c]);
         if (!any) return true;
       }
       mem_parts_.push_back(MemPart{t.min_start_ns, id});
@@ -272,8 +283,9 @@ bool Searcher::PartMayMatch(const SegCtx& s, uint32_t o) const {
 
 void Searcher::AddCandidate(const model::TraceId& id) {
   const uint32_t next = static_cast<uint32_t>(cands_.size());
-  if (index_.Insert(id, next, [&](uint32_t i) -> const model::TraceId& { return i == next ? id : cands_[i].id; }) !=
-      next) {
+  if (index_.Insert(id, next, [&](uint32_t i) -> const model::TraceId& {
+        return i == next ? id : cands_[i].id;
+      }) != next) {
     return;
   }
   cands_.emplace_back();
@@ -439,7 +451,9 @@ Status Searcher::Merge(size_t first) {
         FoldMemtablePart(
             cands_[i], batch_.spans,
             [&](const model::Span& s) { return batch_.resources[s.resource_index].ServiceName(); },
-            [&](const model::Span& s) -> const model::Resource& { return batch_.resources[s.resource_index]; });
+            [&](const model::Span& s) -> const model::Resource& {
+              return batch_.resources[s.resource_index];
+            });
       }
     } else {
       m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
@@ -478,7 +492,8 @@ Status Searcher::Merge(size_t first) {
   for (size_t i = first; i < cands_.size(); ++i) {
     Cand& c = cands_[i];
     const uint64_t d = c.end_ns > c.start_ns ? c.end_ns - c.start_ns : 0;
-    bool keep = c.candidate && InRange(c.start_ns) && !(q_.min_trace_duration_ns && d < q_.min_trace_duration_ns) &&
+    bool keep = c.candidate && InRange(c.start_ns) &&
+                !(q_.min_trace_duration_ns && d < q_.min_trace_duration_ns) &&
                 !(q_.max_trace_duration_ns && d > q_.max_trace_duration_ns) &&
                 !(cursor_.set && !order_.Before(cursor_.key, cursor_.id, Key(c), c.id));
     // A span lies within its trace, so a condition on spans longer than
@@ -523,28 +538,29 @@ Status Searcher::Verify(const std::vector<uint32_t>& batch) {
       return std::equal_range(work.begin(), work.end(), Work{o, 0, 0},
                               [](const Work& a, const Work& b) { return a.ordinal < b.ordinal; });
     };
-    Status st = r.ForEachTrace(
-        [&](uint32_t o) {
-          auto [b, e] = range_of(o);
-          return b != e;
-        },
-        [&](uint32_t o, const std::vector<model::Span>& spans) {
-          auto [b, e] = range_of(o);
-          for (auto w = b; w != e; ++w) {
-            Cand& c = cands_[w->cand];
-            for (size_t k = 0; k < nconds_; ++k) {
-              const uint64_t bit = 1ull << k;
-              if (!(w->conds & bit) || (c.mask & bit)) continue;
-              for (const auto& s : spans) {
-                if (SpanMatches(q_.span_conditions[k], s, r.resources()[s.resource_index])) {
-                  c.mask |= bit;
-                  break;
-                }
-              }
+    auto want = [&](uint32_t o) {
+      auto [b, e] = range_of(o);
+      return b != e;
+    };
+    auto check = [&](uint32_t o, const std::vector<model::Span>& spans) {
+      auto [b, e] = range_of(o);
+      for (auto w = b; w != e; ++w) {
+        Cand& c = cands_[w->cand];
+        for (size_t k = 0; k < nconds_; ++k) {
+          const uint64_t bit = 1ull << k;
+          if (!(w->conds & bit) || (c.mask & bit)) continue;
+          for (const auto& s : spans) {
+            if (SpanMatches(q_.span_conditions[k], s, r.resources()[s.resource_index])) {
+              c.mask |= bit;
+              break;
             }
           }
-          return !Expired();
-        });
+        }
+      }
+      return !Expired();
+    };
+    // Conditions without tags read no attributes: decode a third of the columns.
+    Status st = tagless_ ? r.ForEachTraceTimesAndNames(want, check) : r.ForEachTrace(want, check);
     if (!st.ok()) return st;
     if (Expired()) return Timeout();
   }
@@ -563,7 +579,8 @@ Result<bool> Searcher::Walk(bool bounded, uint64_t bound) {
   auto sort_to = [&](size_t upto) {
     upto = std::min(std::max(upto, sorted * 2), pool_.size());
     if (upto <= sorted) return;
-    if (upto < pool_.size()) std::nth_element(pool_.begin() + sorted, pool_.begin() + upto, pool_.end(), before);
+    if (upto < pool_.size())
+      std::nth_element(pool_.begin() + sorted, pool_.begin() + upto, pool_.end(), before);
     std::sort(pool_.begin() + sorted, pool_.begin() + upto, before);
     sorted = upto;
   };
@@ -576,7 +593,7 @@ Result<bool> Searcher::Walk(bool bounded, uint64_t bound) {
   // match says more runs would follow, the next run takes every candidate
   // left (each run may decode every row group once, so many runs would cost
   // more than one).
-  size_t run = need_ == SIZE_MAX ? pool_.size() : std::max<size_t>(8, 2 * need_);
+  size_t run = need_ == SIZE_MAX ? pool_.size() : std::max<size_t>(8, need_ + need_ / 2);
   size_t verified = 0, confirmed = 0;
   for (size_t i = 0; i < pool_.size(); ++i) {
     if (i >= sorted) sort_to(i + 1);
@@ -680,7 +697,8 @@ Result<FindResult> Searcher::Run() {
 
 }  // namespace
 
-Result<FindResult> SearchTraces(const SearchSources& sources, const TraceQuery& q, uint64_t max_trace_duration_ns,
+Result<FindResult> SearchTraces(const SearchSources& sources, const TraceQuery& q,
+                                uint64_t max_trace_duration_ns,
                                 std::chrono::steady_clock::time_point deadline) {
   Searcher s(sources, q, max_trace_duration_ns, deadline);
   return s.Run();

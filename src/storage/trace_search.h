@@ -75,7 +75,8 @@ std::string FormatSearchCursor(uint64_t key, const model::TraceId& id);
 
 // REQUIRES: q validated (at most 64 span conditions, min <= max start time).
 // DeadlineExceeded past `deadline`.
-Result<FindResult> SearchTraces(const SearchSources& sources, const TraceQuery& q, uint64_t max_trace_duration_ns,
+Result<FindResult> SearchTraces(const SearchSources& sources, const TraceQuery& q,
+                                uint64_t max_trace_duration_ns,
                                 std::chrono::steady_clock::time_point deadline);
 
 }  // namespace tracery::storage
