@@ -207,6 +207,7 @@ ReadStore& GetReadStore() {
     EmbeddedStoreOptions o;
     o.data_dir = BenchDir("read");
     o.wal_sync = WalSyncPolicy::kNone;
+    o.retention_period_ns = 0;  // the generator's spans are from 2023: retention would drop them mid-run
     r.store = EmbeddedStore::Open(o).value();
     testing::SpanGenerator gen;
     r.t_min = gen.now_ns();
@@ -322,6 +323,7 @@ void BM_FindTracesMemtable(benchmark::State& state) {
     EmbeddedStoreOptions o;
     o.data_dir = BenchDir("memsearch");
     o.wal_sync = WalSyncPolicy::kNone;
+    o.retention_period_ns = 0;
     o.memtable_max_bytes = size_t{1} << 34;
     o.memtable_flush_interval_ms = 3'600'000;
     store = EmbeddedStore::Open(o).value();

@@ -47,6 +47,10 @@ struct Cand {
   bool candidate = false;  // satisfies the candidacy rule (see trace_search.h)
   enum State : uint8_t { kUnverified, kMatch, kRejected } state = kUnverified;
   uint64_t root_start_ns = UINT64_MAX;
+  // The source the root came from (memtables first, then segments by
+  // number): among equal roots the first source wins, as in the reference,
+  // whichever order the parts are folded in.
+  uint32_t root_rank = UINT32_MAX;
   // Into a segment dictionary (kept alive by SegCtx) or Searcher::owned_.
   const std::string* root_service = nullptr;
   const std::string* root_operation = nullptr;
@@ -74,8 +78,18 @@ struct SegCtx {
   std::vector<std::optional<std::vector<uint32_t>>> cond_cands;
   std::vector<uint8_t> exact;
   std::shared_ptr<const std::vector<uint32_t>> by_start;
-  size_t walk = 0;  // by_start[0, walk) not yet examined (newest-first walk)
+  size_t walk = 0;              // by_start[0, walk) not yet examined (newest-first walk)
+  std::vector<uint8_t> folded;  // per ordinal: already folded into its candidate (CollectAll)
 };
+
+// Whether a root (has_root, start, source rank) names the trace rather than
+// the current one: a real root over a stand-in, then the earliest, then the
+// first source.
+bool BetterRoot(bool has_root, uint64_t start_ns, uint32_t rank, const Cand& c) {
+  if (has_root != c.has_root) return has_root;
+  if (start_ns != c.root_start_ns) return start_ns < c.root_start_ns;
+  return rank < c.root_rank;
+}
 
 // Trace id -> index into the candidates, open addressing: a search may
 // hold every trace of the range (duration orders), and node-based maps spent
@@ -168,7 +182,8 @@ class Searcher {
   Status Init();
   Status EnsurePostings(SegCtx& s);
   bool PartMayMatch(const SegCtx& s, uint32_t o) const;
-  void AddCandidate(const model::TraceId& id);
+  // The index of the candidate for `id`, added if new.
+  uint32_t AddCandidate(const model::TraceId& id);
   // New candidates whose candidate-making part starts in [lo, hi]
   // (newest-first walk; parts above hi were taken by earlier slices).
   Status CollectSlice(uint64_t lo);
@@ -176,7 +191,7 @@ class Searcher {
   Status CollectAll();
   Status Merge(size_t first);
   template <typename ServiceOf, typename ResourceOf>
-  void FoldMemtablePart(Cand& c, const std::vector<model::Span>& spans, ServiceOf service_of,
+  void FoldMemtablePart(Cand& c, uint32_t rank, const std::vector<model::Span>& spans, ServiceOf service_of,
                         ResourceOf resource_of);
   Status FoldSegmentPart(Cand& c, uint32_t seg, uint32_t o);
   Status Verify(const std::vector<uint32_t>& batch);
@@ -281,15 +296,15 @@ bool Searcher::PartMayMatch(const SegCtx& s, uint32_t o) const {
   return false;
 }
 
-void Searcher::AddCandidate(const model::TraceId& id) {
+uint32_t Searcher::AddCandidate(const model::TraceId& id) {
   const uint32_t next = static_cast<uint32_t>(cands_.size());
-  if (index_.Insert(id, next, [&](uint32_t i) -> const model::TraceId& {
-        return i == next ? id : cands_[i].id;
-      }) != next) {
-    return;
+  const uint32_t i = index_.Insert(
+      id, next, [&](uint32_t i) -> const model::TraceId& { return i == next ? id : cands_[i].id; });
+  if (i == next) {
+    cands_.emplace_back();
+    cands_.back().id = id;
   }
-  cands_.emplace_back();
-  cands_.back().id = id;
+  return i;
 }
 
 Status Searcher::CollectSlice(uint64_t lo) {
@@ -325,19 +340,27 @@ Status Searcher::CollectSlice(uint64_t lo) {
 Status Searcher::CollectAll() {
   for (const auto& p : mem_parts_) AddCandidate(p.id);
   mem_left_ = 0;
-  for (auto& s : segs_) {
+  // The segment parts that make candidates are folded right away, while
+  // their table rows are in cache; Merge then skips them.
+  for (uint32_t seg = 0; seg < segs_.size(); ++seg) {
+    SegCtx& s = segs_[seg];
     if (!s.in_range) continue;
     TRACERY_RETURN_IF_ERROR(EnsurePostings(s));
     const auto& tt = *s.table;
+    s.folded.assign(tt.ids.size(), 0);
+    auto take = [&](uint32_t o) -> Status {
+      if (s.folded[o] || !InRange(tt.start_ns[o])) return Status::Ok();
+      s.folded[o] = 1;
+      const uint32_t i = AddCandidate(tt.ids[o]);
+      return FoldSegmentPart(cands_[i], seg, o);
+    };
     if (nconds_ == 0 || s.unnarrowed) {
-      for (uint32_t o = 0; o < tt.ids.size(); ++o) {
-        if (InRange(tt.start_ns[o])) AddCandidate(tt.ids[o]);
-      }
-      continue;
-    }
-    for (const auto& list : s.cond_cands) {
-      for (uint32_t o : *list) {
-        if (o < tt.ids.size() && InRange(tt.start_ns[o])) AddCandidate(tt.ids[o]);
+      for (uint32_t o = 0; o < tt.ids.size(); ++o) TRACERY_RETURN_IF_ERROR(take(o));
+    } else {
+      for (const auto& list : s.cond_cands) {
+        for (uint32_t o : *list) {
+          if (o < tt.ids.size()) TRACERY_RETURN_IF_ERROR(take(o));
+        }
       }
     }
     if (Expired()) return Timeout();
@@ -346,8 +369,8 @@ Status Searcher::CollectAll() {
 }
 
 template <typename ServiceOf, typename ResourceOf>
-void Searcher::FoldMemtablePart(Cand& c, const std::vector<model::Span>& spans, ServiceOf service_of,
-                                ResourceOf resource_of) {
+void Searcher::FoldMemtablePart(Cand& c, uint32_t rank, const std::vector<model::Span>& spans,
+                                ServiceOf service_of, ResourceOf resource_of) {
   // The same summary TracePartial computes, without its string copies
   // unless this part holds the trace's root.
   uint64_t start = UINT64_MAX, end = 0, root_start = UINT64_MAX;
@@ -369,9 +392,10 @@ void Searcher::FoldMemtablePart(Cand& c, const std::vector<model::Span>& spans, 
   c.end_ns = std::max(c.end_ns, end);
   c.span_count += static_cast<uint32_t>(spans.size());
   c.error_count += errors;
-  if (root && ((has_root && !c.has_root) || (has_root == c.has_root && root_start < c.root_start_ns))) {
+  if (root && BetterRoot(has_root, root_start, rank, c)) {
     c.has_root = has_root;
     c.root_start_ns = root_start;
+    c.root_rank = rank;
     owned_.emplace_back(service_of(*root));
     c.root_service = &owned_.back();
     owned_.push_back(root->name);
@@ -401,9 +425,11 @@ Status Searcher::FoldSegmentPart(Cand& c, uint32_t seg, uint32_t o) {
   c.span_count += tt.span_count[o];
   c.error_count += tt.error_count[o];
   const bool has_root = tt.has_root[o] != 0;
-  if ((has_root && !c.has_root) || (has_root == c.has_root && tt.root_start_ns[o] < c.root_start_ns)) {
+  const uint32_t rank = static_cast<uint32_t>(src_.memtables.size()) + seg;
+  if (BetterRoot(has_root, tt.root_start_ns[o], rank, c)) {
     c.has_root = has_root;
     c.root_start_ns = tt.root_start_ns[o];
+    c.root_rank = rank;
     c.root_service = &(*s.dict)[tt.root_service[o]];
     c.root_operation = &(*s.dict)[tt.root_operation[o]];
   }
@@ -439,9 +465,8 @@ Status Searcher::Merge(size_t first) {
     const uint32_t i = index_.Find(id, [&](uint32_t i) -> const model::TraceId& { return cands_[i].id; });
     return i == CandIndex::kMissing || i < first ? nullptr : &cands_[i];
   };
-  // Memtables first, then segments by number: the order the reference
-  // merges parts in (it decides which of two equal roots names the trace).
-  for (const auto& m : src_.memtables) {
+  for (uint32_t rank = 0; rank < src_.memtables.size(); ++rank) {
+    const auto& m = src_.memtables[rank];
     if (n <= kMaxMemtableProbes) {
       for (size_t i = first; i < cands_.size(); ++i) {
         batch_.spans.clear();
@@ -449,7 +474,7 @@ Status Searcher::Merge(size_t first) {
         batch_.scopes.clear();
         if (m->GetTrace(cands_[i].id, &batch_) == 0) continue;
         FoldMemtablePart(
-            cands_[i], batch_.spans,
+            cands_[i], rank, batch_.spans,
             [&](const model::Span& s) { return batch_.resources[s.resource_index].ServiceName(); },
             [&](const model::Span& s) -> const model::Resource& {
               return batch_.resources[s.resource_index];
@@ -462,7 +487,8 @@ Status Searcher::Merge(size_t first) {
         if (c == nullptr) return true;
         DecodeSpans(t, &spans_);
         FoldMemtablePart(
-            *c, spans_, [&](const model::Span& s) { return m->resource(s.resource_index).ServiceName(); },
+            *c, rank, spans_,
+            [&](const model::Span& s) { return m->resource(s.resource_index).ServiceName(); },
             [&](const model::Span& s) -> const model::Resource& { return m->resource(s.resource_index); });
         return true;
       });
@@ -479,10 +505,13 @@ Status Searcher::Merge(size_t first) {
       for (size_t i = first; i < cands_.size(); ++i) {
         if (!s.reader->MayContain(cands_[i].id)) continue;
         int64_t o = tt.Find(cands_[i].id);
-        if (o >= 0) TRACERY_RETURN_IF_ERROR(FoldSegmentPart(cands_[i], seg, static_cast<uint32_t>(o)));
+        if (o >= 0 && (s.folded.empty() || !s.folded[o])) {
+          TRACERY_RETURN_IF_ERROR(FoldSegmentPart(cands_[i], seg, static_cast<uint32_t>(o)));
+        }
       }
     } else {
       for (uint32_t o = 0; o < tt.ids.size(); ++o) {
+        if (!s.folded.empty() && s.folded[o]) continue;
         Cand* c = fresh(tt.ids[o]);
         if (c != nullptr) TRACERY_RETURN_IF_ERROR(FoldSegmentPart(*c, seg, o));
       }
