@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <unordered_map>
@@ -104,7 +105,17 @@ class CandIndex {
     for (size_t i = Hash(id) & mask_;; i = (i + 1) & mask_) {
       const uint32_t v = slots_[i];
       if (v == kMissing) return kMissing;
-      if (id_of(v) == id) return v;
+      if (SameId(id_of(v), id)) return v;
+    }
+  }
+  // Room for `n` ids without rehashing.
+  void Reserve(size_t n) {
+    if (n * 2 > slots_.size()) {
+      size_t cap = 64;
+      while (cap < n * 2) cap *= 2;
+      slots_.assign(cap, kMissing);
+      mask_ = cap - 1;
+      size_ = 0;
     }
   }
   // Inserts id -> value unless present; returns the value stored for id.
@@ -118,12 +129,21 @@ class CandIndex {
         size_++;
         return value;
       }
-      if (id_of(v) == id) return v;
+      if (SameId(id_of(v), id)) return v;
     }
   }
 
  private:
   static size_t Hash(const model::TraceId& id) { return model::TraceIdHash()(id); }
+  // Two 8-byte compares; the defaulted operator== calls memcmp here.
+  static bool SameId(const model::TraceId& a, const model::TraceId& b) {
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.bytes.data(), 8);
+    std::memcpy(&a1, a.bytes.data() + 8, 8);
+    std::memcpy(&b0, b.bytes.data(), 8);
+    std::memcpy(&b1, b.bytes.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
   template <typename IdOf>
   void Grow(IdOf id_of) {
     std::vector<uint32_t> old = std::move(slots_);
@@ -338,6 +358,14 @@ Status Searcher::CollectSlice(uint64_t lo) {
 }
 
 Status Searcher::CollectAll() {
+  // Usually every trace in range is a candidate: size for that up front
+  // (growing a vector of candidates moves all of them).
+  size_t expect = mem_parts_.size();
+  for (const auto& s : segs_) expect += s.in_range ? s.table->ids.size() : 0;
+  if (cands_.empty()) {
+    index_.Reserve(expect);
+    cands_.reserve(expect);
+  }
   for (const auto& p : mem_parts_) AddCandidate(p.id);
   mem_left_ = 0;
   // The segment parts that make candidates are folded right away, while
