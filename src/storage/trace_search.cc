@@ -77,6 +77,10 @@ struct SegCtx {
   bool postings = false;
   bool unnarrowed = false;  // some condition's postings cannot narrow: every part may match
   std::vector<std::optional<std::vector<uint32_t>>> cond_cands;
+  // The same as bitsets over the ordinals (empty: the condition's postings
+  // cannot narrow), and their union: membership tests without binary search.
+  std::vector<std::vector<uint64_t>> cond_bits;
+  std::vector<uint64_t> any_bits;
   std::vector<uint8_t> exact;
   std::shared_ptr<const std::vector<uint32_t>> by_start;
   size_t walk = 0;              // by_start[0, walk) not yet examined (newest-first walk)
@@ -304,16 +308,28 @@ Status Searcher::EnsurePostings(SegCtx& s) {
     if (!cand->has_value()) s.unnarrowed = true;
     s.cond_cands[c] = std::move(*cand);
   }
+  const size_t words = (s.table->ids.size() + 63) / 64;
+  s.cond_bits.resize(nconds_);
+  s.any_bits.assign(words, 0);
+  for (size_t c = 0; c < nconds_; ++c) {
+    if (!s.cond_cands[c]) continue;
+    auto& bits = s.cond_bits[c];
+    bits.assign(words, 0);
+    for (uint32_t o : *s.cond_cands[c]) {
+      if (o / 64 < words) bits[o / 64] |= 1ull << (o % 64);
+    }
+    for (size_t w = 0; w < words; ++w) s.any_bits[w] |= bits[w];
+  }
   s.postings = true;
   return Status::Ok();
 }
 
+namespace {
+bool TestBit(const std::vector<uint64_t>& bits, uint32_t o) { return (bits[o / 64] >> (o % 64)) & 1; }
+}  // namespace
+
 bool Searcher::PartMayMatch(const SegCtx& s, uint32_t o) const {
-  if (nconds_ == 0 || s.unnarrowed) return true;
-  for (const auto& list : s.cond_cands) {
-    if (std::binary_search(list->begin(), list->end(), o)) return true;
-  }
-  return false;
+  return nconds_ == 0 || s.unnarrowed || TestBit(s.any_bits, o);
 }
 
 uint32_t Searcher::AddCandidate(const model::TraceId& id) {
@@ -471,8 +487,7 @@ Status Searcher::FoldSegmentPart(Cand& c, uint32_t seg, uint32_t o) {
   for (size_t k = 0; k < nconds_; ++k) {
     const uint64_t bit = 1ull << k;
     if (c.mask & bit) continue;
-    const auto& list = s.cond_cands[k];
-    if (list && !std::binary_search(list->begin(), list->end(), o)) continue;
+    if (s.cond_cands[k] && !TestBit(s.cond_bits[k], o)) continue;
     if (s.exact[k]) {
       c.mask |= bit;
     } else {
@@ -725,7 +740,17 @@ Result<FindResult> Searcher::Run() {
         if (!done.ok()) return done.status();
         if (*done || last) break;
         if (Expired()) return Timeout();
-        width *= matches_.empty() ? 4 : 2;
+        // Size the next slice from the match rate seen so far (a quarter
+        // more than it predicts), within 0.5x..4x of the range already
+        // examined; with no match yet, four times the last slice.
+        const double examined = static_cast<double>(newest - lo) + 1;
+        if (matches_.empty()) {
+          width *= 4;
+        } else {
+          const double predicted =
+              examined * 1.25 * static_cast<double>(need_) / static_cast<double>(matches_.size()) - examined;
+          width = std::clamp(predicted, examined / 2, examined * 4);
+        }
         hi = lo - 1;
       }
     }
