@@ -5,7 +5,6 @@
 #include <cstring>
 #include <deque>
 #include <optional>
-#include <unordered_map>
 
 #include "storage/span_matcher.h"
 
@@ -102,43 +101,55 @@ bool BetterRoot(bool has_root, uint64_t start_ns, uint32_t rank, const Cand& c) 
 class CandIndex {
  public:
   static constexpr uint32_t kMissing = UINT32_MAX;
-  // The index of `id` in `ids`, or kMissing.
+  // The value stored for `id`, or kMissing. id_of(value) is the id stored
+  // with a value.
   template <typename IdOf>
   uint32_t Find(const model::TraceId& id, IdOf id_of) const {
     if (slots_.empty()) return kMissing;
-    for (size_t i = Hash(id) & mask_;; i = (i + 1) & mask_) {
-      const uint32_t v = slots_[i];
-      if (v == kMissing) return kMissing;
-      if (SameId(id_of(v), id)) return v;
+    const uint64_t h = Hash(id);
+    const uint64_t fp = h >> 32;
+    for (size_t i = Slot(h);; i = (i + 1) & mask_) {
+      const uint64_t e = slots_[i];
+      if (e == kEmpty) return kMissing;
+      // The stored fingerprint spares a cache miss on the candidate for
+      // every probe that is not a hit.
+      if ((e >> 32) == fp && SameId(id_of(static_cast<uint32_t>(e)), id)) return static_cast<uint32_t>(e);
     }
   }
-  // Room for `n` ids without rehashing.
+  // Room for `n` ids without rehashing. REQUIRES: the index is empty.
   void Reserve(size_t n) {
-    if (n * 2 > slots_.size()) {
-      size_t cap = 64;
-      while (cap < n * 2) cap *= 2;
-      slots_.assign(cap, kMissing);
-      mask_ = cap - 1;
-      size_ = 0;
-    }
+    size_t cap = 64;
+    while (cap < n * 2) cap *= 2;
+    if (cap > slots_.size()) Resize(cap);
   }
   // Inserts id -> value unless present; returns the value stored for id.
   template <typename IdOf>
   uint32_t Insert(const model::TraceId& id, uint32_t value, IdOf id_of) {
     if ((size_ + 1) * 2 > slots_.size()) Grow(id_of);
-    for (size_t i = Hash(id) & mask_;; i = (i + 1) & mask_) {
-      const uint32_t v = slots_[i];
-      if (v == kMissing) {
-        slots_[i] = value;
+    const uint64_t h = Hash(id);
+    const uint64_t fp = h >> 32;
+    for (size_t i = Slot(h);; i = (i + 1) & mask_) {
+      const uint64_t e = slots_[i];
+      if (e == kEmpty) {
+        slots_[i] = fp << 32 | value;
         size_++;
         return value;
       }
-      if (SameId(id_of(v), id)) return v;
+      if ((e >> 32) == fp && SameId(id_of(static_cast<uint32_t>(e)), id)) return static_cast<uint32_t>(e);
     }
   }
 
  private:
-  static size_t Hash(const model::TraceId& id) { return model::TraceIdHash()(id); }
+  static constexpr uint64_t kEmpty = UINT64_MAX;
+  // Both halves of the id mixed into every bit (test ids often differ only
+  // in a few bytes); the top 32 bits are the fingerprint.
+  static uint64_t Hash(const model::TraceId& id) {
+    uint64_t a, b;
+    std::memcpy(&a, id.bytes.data(), 8);
+    std::memcpy(&b, id.bytes.data() + 8, 8);
+    return a * 0x9E3779B97F4A7C15ULL + b * 0xC2B2AE3D27D4EB4FULL;
+  }
+  size_t Slot(uint64_t h) const { return static_cast<size_t>(h ^ (h >> 29)) & mask_; }
   // Two 8-byte compares; the defaulted operator== calls memcmp here.
   static bool SameId(const model::TraceId& a, const model::TraceId& b) {
     uint64_t a0, a1, b0, b1;
@@ -148,19 +159,22 @@ class CandIndex {
     std::memcpy(&b1, b.bytes.data() + 8, 8);
     return ((a0 ^ b0) | (a1 ^ b1)) == 0;
   }
+  void Resize(size_t cap) {
+    slots_.assign(cap, kEmpty);
+    mask_ = cap - 1;
+  }
   template <typename IdOf>
   void Grow(IdOf id_of) {
-    std::vector<uint32_t> old = std::move(slots_);
-    slots_.assign(std::max<size_t>(64, old.size() * 2), kMissing);
-    mask_ = slots_.size() - 1;
-    for (uint32_t v : old) {
-      if (v == kMissing) continue;
-      size_t i = Hash(id_of(v)) & mask_;
-      while (slots_[i] != kMissing) i = (i + 1) & mask_;
-      slots_[i] = v;
+    std::vector<uint64_t> old = std::move(slots_);
+    Resize(std::max<size_t>(64, old.size() * 2));
+    for (uint64_t e : old) {
+      if (e == kEmpty) continue;
+      size_t i = Slot(Hash(id_of(static_cast<uint32_t>(e))));
+      while (slots_[i] != kEmpty) i = (i + 1) & mask_;
+      slots_[i] = e;
     }
   }
-  std::vector<uint32_t> slots_;
+  std::vector<uint64_t> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
 };
@@ -213,6 +227,9 @@ class Searcher {
   Status CollectSlice(uint64_t lo);
   // Every candidate in the query range.
   Status CollectAll();
+  // Folds every part of cands_[first..] from every source in the window,
+  // then moves those that pass the summary checks (candidacy, range,
+  // trace duration, cursor, span durations) into pool_.
   Status Merge(size_t first);
   template <typename ServiceOf, typename ResourceOf>
   void FoldMemtablePart(Cand& c, uint32_t rank, const std::vector<model::Span>& spans, ServiceOf service_of,
@@ -325,7 +342,9 @@ Status Searcher::EnsurePostings(SegCtx& s) {
 }
 
 namespace {
-bool TestBit(const std::vector<uint64_t>& bits, uint32_t o) { return (bits[o / 64] >> (o % 64)) & 1; }
+bool TestBit(const std::vector<uint64_t>& bits, uint32_t o) {
+  return (bits[o / 64] >> (o % 64)) & 1;
+}
 }  // namespace
 
 bool Searcher::PartMayMatch(const SegCtx& s, uint32_t o) const {
