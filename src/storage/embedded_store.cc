@@ -820,14 +820,18 @@ Result<FindResult> EmbeddedStore::FindTracesExhaustive(const TraceQuery& q) {
   // Pass 1: traces with a part starting in range that may satisfy some condition.
   std::vector<model::Span> spans;  // a memtable trace, decoded (reused)
   for (const auto& m : snap.memtables) {
-    std::vector<uint64_t> service_bits;  // per condition; the memtable's tables are stable in the callback
+    std::vector<uint64_t> service_bits;  // per condition
+    size_t resources_seen = 0;
     m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
       if (t.span_count == 0 || !in_range(t.min_start_ns)) return true;
       if (nconds == 0) {
         cands.try_emplace(id);
         return true;
       }
-      if (service_bits.empty()) {
+      // The resource table may grow during the walk: refresh the bits then.
+      if (service_bits.empty() || resources_seen != m->resource_count()) {
+        resources_seen = m->resource_count();
+        service_bits.clear();
         for (const auto& c : q.span_conditions) service_bits.push_back(ServiceBits(*m, c.service));
       }
       bool any = false, decoded = false;

@@ -282,22 +282,22 @@ Status Searcher::Init() {
     segs_.push_back(std::move(s));
   }
   for (const auto& m : src_.memtables) {
-    std::vector<uint64_t> service_bits;  // per condition; the memtable's tables are stable in the callback
+    // Per condition, the bits of the resources with its service; the
+    // resource table may grow during the walk, so they are recomputed when
+    // it has (only ever extending them, from the resources not yet seen).
+    std::vector<uint64_t> service_bits(nconds_, 0);
+    size_t resources_seen = 0;
+    for (size_t c = 0; c < nconds_; ++c) {
+      if (q_.span_conditions[c].service.empty()) service_bits[c] = ~0ull;
+    }
     m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
       if (t.span_count == 0 || !InRange(t.min_start_ns)) return true;
       if (nconds_ != 0) {
-        if (service_bits.empty()) {
-          for (const auto& c : q_.span_conditions) {
-            uint64_t bits = 0;
-            if (c.service.empty()) {
-              bits = ~0ull;
-            } else {
-              for (size_t i = 0; i < m->resource_count(); ++i) {
-                if (m->resource(static_cast<uint32_t>(i)).ServiceName() == c.service)
-                  bits |= 1ull << (i % 64);
-              }
-            }
-            service_bits.push_back(bits);
+        const size_t resources = m->resource_count();
+        for (; resources_seen < resources; ++resources_seen) {
+          const std::string_view svc = m->resource(static_cast<uint32_t>(resources_seen)).ServiceName();
+          for (size_t c = 0; c < nconds_; ++c) {
+            if (svc == q_.span_conditions[c].service) service_bits[c] |= 1ull << (resources_seen % 64);
           }
         }
         bool any = false;
