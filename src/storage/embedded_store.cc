@@ -13,6 +13,7 @@
 #include "storage/crc32c.h"
 #include "storage/span_codec.h"
 #include "storage/span_matcher.h"
+#include "storage/trace_search.h"
 #include "storage/wal_reader.h"
 
 namespace tracery::storage {
@@ -776,6 +777,18 @@ struct PendingVerify {
 
 Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(q.timeout_ms);
+  if (q.span_conditions.size() > 64) return Status::InvalidArgument("at most 64 span conditions");
+  if (q.start_time_min_ns > q.start_time_max_ns) return Status::InvalidArgument("start_time_min_ns > start_time_max_ns");
+  Snapshot snap = TakeSnapshot();
+  SearchSources sources;
+  sources.memtables = std::move(snap.memtables);
+  sources.segments.reserve(snap.segments.size());
+  for (auto& e : snap.segments) sources.segments.push_back(std::move(e.reader));
+  return SearchTraces(sources, q, options_.max_trace_duration_ns, deadline);
+}
+
+Result<FindResult> EmbeddedStore::FindTracesExhaustive(const TraceQuery& q) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(q.timeout_ms);
   auto expired = [&] { return std::chrono::steady_clock::now() > deadline; };
   auto timeout = [&] {
     return Status::DeadlineExceeded("trace search ran past its " + std::to_string(q.timeout_ms) +
@@ -807,14 +820,18 @@ Result<FindResult> EmbeddedStore::FindTraces(const TraceQuery& q) {
   // Pass 1: traces with a part starting in range that may satisfy some condition.
   std::vector<model::Span> spans;  // a memtable trace, decoded (reused)
   for (const auto& m : snap.memtables) {
-    std::vector<uint64_t> service_bits;  // per condition; the memtable's tables are stable in the callback
+    std::vector<uint64_t> service_bits;  // per condition
+    size_t resources_seen = 0;
     m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
       if (t.span_count == 0 || !in_range(t.min_start_ns)) return true;
       if (nconds == 0) {
         cands.try_emplace(id);
         return true;
       }
-      if (service_bits.empty()) {
+      // The resource table may grow during the walk: refresh the bits then.
+      if (service_bits.empty() || resources_seen != m->resource_count()) {
+        resources_seen = m->resource_count();
+        service_bits.clear();
         for (const auto& c : q.span_conditions) service_bits.push_back(ServiceBits(*m, c.service));
       }
       bool any = false, decoded = false;

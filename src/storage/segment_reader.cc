@@ -264,6 +264,24 @@ Result<std::shared_ptr<const std::vector<std::string>>> SegmentReader::Dictionar
   return dict_;
 }
 
+Result<std::shared_ptr<const std::vector<uint32_t>>> SegmentReader::OrdinalsByStart() {
+  TRACERY_RETURN_IF_ERROR(EnsureLoaded());
+  {
+    std::lock_guard lock(load_mu_);
+    if (by_start_) return by_start_;
+  }
+  // Sorted outside the lock; a concurrent first caller may sort too, and the
+  // first to finish publishes.
+  const auto& start = traces_->start_ns;
+  auto order = std::make_shared<std::vector<uint32_t>>(start.size());
+  for (uint32_t o = 0; o < order->size(); ++o) (*order)[o] = o;
+  std::sort(order->begin(), order->end(),
+            [&](uint32_t a, uint32_t b) { return start[a] != start[b] ? start[a] < start[b] : a < b; });
+  std::lock_guard lock(load_mu_);
+  if (!by_start_) by_start_ = std::move(order);
+  return by_start_;
+}
+
 Result<std::optional<std::vector<uint32_t>>> SegmentReader::Candidates(const SpanCondition& c, bool* exact) {
   TRACERY_RETURN_IF_ERROR(EnsurePostingsLoaded());
   std::vector<std::string> terms;
@@ -345,6 +363,18 @@ Status SegmentReader::GetTrace(const model::TraceId& id, model::SpanBatch* out, 
 
 Status SegmentReader::ForEachTrace(const std::function<bool(uint32_t)>& want,
                                    const std::function<bool(uint32_t, const std::vector<model::Span>&)>& fn) {
+  return ForEachTraceImpl(want, fn, /*names_only=*/false);
+}
+
+Status SegmentReader::ForEachTraceTimesAndNames(
+    const std::function<bool(uint32_t)>& want,
+    const std::function<bool(uint32_t, const std::vector<model::Span>&)>& fn) {
+  return ForEachTraceImpl(want, fn, /*names_only=*/true);
+}
+
+Status SegmentReader::ForEachTraceImpl(const std::function<bool(uint32_t)>& want,
+                                       const std::function<bool(uint32_t, const std::vector<model::Span>&)>& fn,
+                                       bool names_only) {
   TRACERY_RETURN_IF_ERROR(EnsureLoaded());
   bool stop = false;
   for (size_t rg = 0; rg < row_groups_.size() && !stop; ++rg) {
@@ -354,7 +384,7 @@ Status SegmentReader::ForEachTrace(const std::function<bool(uint32_t)>& want,
       for (uint32_t o = info.first_trace; o < info.first_trace + info.trace_count && !any; ++o) any = want(o);
       if (!any) continue;
     }
-    TRACERY_RETURN_IF_ERROR(DecodeRowGroup(rg, want, fn, &stop));
+    TRACERY_RETURN_IF_ERROR(DecodeRowGroup(rg, want, fn, &stop, names_only));
   }
   return Status::Ok();
 }
@@ -412,7 +442,7 @@ bool DecodeAttrs(AttrColumns& c, const std::vector<std::string>& dict, model::At
 
 Status SegmentReader::DecodeRowGroup(size_t rg, const std::function<bool(uint32_t)>& want,
                                      const std::function<bool(uint32_t, const std::vector<model::Span>&)>& fn,
-                                     bool* stop) {
+                                     bool* stop, bool names_only) {
   const auto& info = row_groups_[rg];
   auto bad = [&](const std::string& what) {
     return Status::Corruption("segment " + path_ + " row group " + std::to_string(rg) + ": " + what);
@@ -428,11 +458,16 @@ Status SegmentReader::DecodeRowGroup(size_t rg, const std::function<bool(uint32_
     comp_size[c] = dir.Varint();
   }
   if (!dir.ok()) return bad("malformed column directory");
+  // names_only: the columns that times, name, kind, status and resource need.
+  auto needed = [&](int c) {
+    return !names_only || c == kTraceSpans || c == kTraceBase || c == kStartDelta || c == kDuration || c == kName ||
+           c == kKindStatus || c == kResource;
+  };
   std::string cols[kNumColumns];
   for (int c = 0; c < kNumColumns; ++c) {
     std::string_view comp = dir.Bytes(comp_size[c]);
     if (!dir.ok()) return bad("column past the end of the row group");
-    if (raw_size[c] > 0) TRACERY_RETURN_IF_ERROR(Decompress(comp, raw_size[c], &cols[c]));
+    if (raw_size[c] > 0 && needed(c)) TRACERY_RETURN_IF_ERROR(Decompress(comp, raw_size[c], &cols[c]));
   }
   ByteReader r[kNumColumns];
   for (int c = 0; c < kNumColumns; ++c) r[c] = ByteReader(cols[c]);
@@ -451,13 +486,40 @@ Status SegmentReader::DecodeRowGroup(size_t rg, const std::function<bool(uint32_
     bool keep = !want || want(ordinal);
     uint64_t nspans = r[kTraceSpans].Varint();
     uint64_t trace_start = min_start_ns_ + r[kTraceBase].Varint();
-    if (nspans > r[kSpanId].remaining() / 8) return bad("span count past the span-id column");
+    if (nspans > (names_only ? r[kKindStatus] : r[kSpanId]).remaining() / (names_only ? 1 : 8)) {
+      return bad("span count past the span-id column");
+    }
     spans.clear();
     if (keep) spans.resize(nspans);
     ids.resize(nspans);
     parent_code.resize(nspans);
     uint64_t prev_start = trace_start;
     const model::TraceId& tid = traces_->ids[ordinal];
+    if (names_only) {
+      for (uint64_t i = 0; i < nspans; ++i) {
+        model::Span& s = keep ? spans[i] : scratch;
+        s.trace_id = tid;
+        s.start_time_unix_nano = prev_start + r[kStartDelta].Varint();
+        prev_start = s.start_time_unix_nano;
+        s.end_time_unix_nano = s.start_time_unix_nano + static_cast<uint64_t>(UnZigZag(r[kDuration].Varint()));
+        if (keep && !dict_at(r[kName].Varint(), &s.name)) return bad("name id out of range");
+        if (!keep) r[kName].Varint();
+        uint8_t ks = r[kKindStatus].Byte();
+        if ((ks & 7) > 5 || ((ks >> 3) & 3) > 2) return bad("bad kind/status byte");
+        s.kind = static_cast<model::SpanKind>(ks & 7);
+        s.status_code = static_cast<model::StatusCode>((ks >> 3) & 3);
+        s.resource_index = r[kResource].Varint32();
+        if (s.resource_index >= resources_->size()) return bad("resource index out of range");
+      }
+      for (int c = 0; c < kNumColumns; ++c) {
+        if (needed(c) && !r[c].ok()) return bad("column " + std::to_string(c) + " ended early");
+      }
+      if (keep && !*stop && !fn(ordinal, spans)) {
+        *stop = true;
+        return Status::Ok();
+      }
+      continue;
+    }
     for (uint64_t i = 0; i < nspans; ++i) {
       model::Span& s = keep ? spans[i] : scratch;
       s.trace_id = tid;

@@ -72,6 +72,10 @@ class SegmentReader {
   Result<std::shared_ptr<const SegmentTraceTable>> Traces();
   // The dictionary (needed to turn SegmentTraceTable ids into strings).
   Result<std::shared_ptr<const std::vector<std::string>>> Dictionary();
+  // Every trace ordinal, sorted by the trace's start_ns (ascending; ties by
+  // ordinal). Built on first use and cached (4 bytes per trace), so a
+  // newest-first search can walk a segment by time without scanning it.
+  Result<std::shared_ptr<const std::vector<uint32_t>>> OrdinalsByStart();
 
   // Trace ordinals (sorted) that may satisfy `c`, from the posting lists;
   // nullopt when the postings cannot narrow it (every trace is a candidate).
@@ -86,6 +90,13 @@ class SegmentReader {
   Status ForEachTrace(const std::function<bool(uint32_t)>& want,
                       const std::function<bool(uint32_t, const std::vector<model::Span>&)>& fn);
 
+  // As ForEachTrace, but decodes only what a SpanCondition without tags
+  // reads: each span's start and end time, name, kind, status and resource
+  // index; every other field is left empty (ids zero, no attributes, events
+  // or links). About a third of the columns are decompressed.
+  Status ForEachTraceTimesAndNames(const std::function<bool(uint32_t)>& want,
+                                   const std::function<bool(uint32_t, const std::vector<model::Span>&)>& fn);
+
   // REQUIRES: a successful Traces(), GetTrace() or ForEachTrace() call before.
   const std::vector<model::Resource>& resources() const { return *resources_; }
   const std::vector<model::Scope>& scopes() const { return *scopes_; }
@@ -97,7 +108,10 @@ class SegmentReader {
   Status EnsurePostingsLoaded();
   Status DecodeRowGroup(size_t rg, const std::function<bool(uint32_t)>& want,
                         const std::function<bool(uint32_t, const std::vector<model::Span>&)>& fn,
-                        bool* stop);
+                        bool* stop, bool names_only = false);
+  Status ForEachTraceImpl(const std::function<bool(uint32_t)>& want,
+                          const std::function<bool(uint32_t, const std::vector<model::Span>&)>& fn,
+                          bool names_only);
 
   std::string path_;
   uint64_t number_ = 0;
@@ -116,6 +130,7 @@ class SegmentReader {
   std::shared_ptr<const std::vector<model::Resource>> resources_;
   std::shared_ptr<const std::vector<model::Scope>> scopes_;
   std::shared_ptr<const SegmentTraceTable> traces_;
+  std::shared_ptr<const std::vector<uint32_t>> by_start_;  // GUARDED_BY(load_mu_)
   bool postings_loaded_ = false;  // GUARDED_BY(load_mu_)
   std::unordered_map<std::string, std::vector<uint32_t>> postings_;
   std::unordered_set<std::string> pruned_keys_;

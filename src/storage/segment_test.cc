@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "storage/segment_reader.h"
 #include "storage/segment_writer.h"
@@ -101,6 +102,51 @@ TEST(Segment, ManyTracesAcrossRowGroupsAndBloomLookup) {
   int maybe = 0;
   for (uint64_t i = 0; i < 1000; ++i) maybe += r->MayContain(model::TraceId::FromHighLow(i, ~i));
   EXPECT_LT(maybe, 50);
+}
+
+TEST(Segment, TimesAndNamesDecodeMatchesTheFullDecode) {
+  test::TempDir dir;
+  testing::SpanGenerator gen;
+  model::SpanBatch batch = gen.NextBatch(5000);
+  Memtable mem(100000, 0);
+  mem.Add(batch);
+  SegmentWriteOptions opt;
+  opt.row_group_spans = 256;
+  auto r = WriteAndOpen(dir.path(), mem, opt);
+  ASSERT_TRUE(r);
+  // Every third trace, across row groups; the light decode must agree with
+  // the full one on every field it promises and leave the rest empty.
+  auto want = [](uint32_t o) { return o % 3 == 1; };
+  std::map<uint32_t, std::vector<model::Span>> full, light;
+  ASSERT_TRUE(r->ForEachTrace(want, [&](uint32_t o, const std::vector<model::Span>& s) {
+                 full[o] = s;
+                 return true;
+               }).ok());
+  ASSERT_TRUE(r->ForEachTraceTimesAndNames(want, [&](uint32_t o, const std::vector<model::Span>& s) {
+                 light[o] = s;
+                 return true;
+               }).ok());
+  ASSERT_GT(full.size(), 20u);
+  ASSERT_EQ(light.size(), full.size());
+  bool saw_attributes = false;
+  for (const auto& [o, spans] : full) {
+    ASSERT_EQ(light[o].size(), spans.size());
+    for (size_t i = 0; i < spans.size(); ++i) {
+      const model::Span& f = spans[i];
+      const model::Span& l = light[o][i];
+      EXPECT_EQ(l.trace_id, f.trace_id);
+      EXPECT_EQ(l.start_time_unix_nano, f.start_time_unix_nano);
+      EXPECT_EQ(l.end_time_unix_nano, f.end_time_unix_nano);
+      EXPECT_EQ(l.name, f.name);
+      EXPECT_EQ(l.kind, f.kind);
+      EXPECT_EQ(l.status_code, f.status_code);
+      EXPECT_EQ(l.resource_index, f.resource_index);
+      EXPECT_TRUE(l.attributes.empty());
+      EXPECT_EQ(l.span_id.value, 0u);
+      saw_attributes = saw_attributes || !f.attributes.empty();
+    }
+  }
+  EXPECT_TRUE(saw_attributes);
 }
 
 TEST(Segment, PostingsNarrowCandidates) {
