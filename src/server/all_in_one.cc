@@ -89,9 +89,13 @@ struct AllInOne::Impl {
   HttpServer* query_server = nullptr;
   HttpServer* admin_server = nullptr;
 
-  Result<HttpServer*> Listen(const std::string& name, const std::string& addr, std::vector<HttpHandler*> handlers) {
+  Result<HttpServer*> Listen(const std::string& name, const std::string& addr,
+                             std::vector<HttpHandler*> handlers, const TenantGateway* gateway = nullptr) {
     auto opts = ListenOptions(name, addr, config);
     if (!opts.ok()) return opts.status();
+    // Credentials are checked as soon as the headers are in: a refused
+    // client's body is never read into memory.
+    if (gateway != nullptr) opts->admit = [gateway](const HttpRequest& req) { return gateway->Admit(req); };
     auto server = std::make_unique<HttpServer>(*opts, std::move(handlers));
     TRACERY_RETURN_IF_ERROR(server->Start());
     servers.push_back(std::move(server));
@@ -150,16 +154,23 @@ Status AllInOne::Start() {
   };
   if (auto st = StartAccessControl(); !st.ok()) return fail(st);
   auto handlers = [&](TenantListener l) { return m.listener_handlers[static_cast<int>(l)]; };
+  // The access-control gateway in front of a listener, when there is one.
+  auto gateway = [&](TenantListener l) -> const TenantGateway* {
+    return m.gateways.empty() ? nullptr : m.gateways[static_cast<int>(l)].get();
+  };
   auto admin = m.Listen("admin", c.admin_addr, {m.admin.get()});
   if (!admin.ok()) return fail(admin.status());
   m.admin_server = *admin;
-  auto otlp_http = m.Listen("otlp-http", c.otlp_http_addr, handlers(TenantListener::kOtlpHttp));
+  auto otlp_http = m.Listen("otlp-http", c.otlp_http_addr, handlers(TenantListener::kOtlpHttp),
+                            gateway(TenantListener::kOtlpHttp));
   if (!otlp_http.ok()) return fail(otlp_http.status());
   m.otlp_http_server = *otlp_http;
-  auto zipkin = m.Listen("zipkin", c.zipkin_addr, handlers(TenantListener::kZipkin));
+  auto zipkin =
+      m.Listen("zipkin", c.zipkin_addr, handlers(TenantListener::kZipkin), gateway(TenantListener::kZipkin));
   if (!zipkin.ok()) return fail(zipkin.status());
   m.zipkin_server = *zipkin;
-  auto query = m.Listen("query", c.query_addr, handlers(TenantListener::kQuery));
+  auto query =
+      m.Listen("query", c.query_addr, handlers(TenantListener::kQuery), gateway(TenantListener::kQuery));
   if (!query.ok()) return fail(query.status());
   m.query_server = *query;
   if (!c.sampling_addr.empty()) {
@@ -169,7 +180,8 @@ Status AllInOne::Start() {
   }
   if (!c.tempo_addr.empty()) {
     // Grafana's Tempo data source on Tempo's own port (TraceQL search, trace by id).
-    auto tempo = m.Listen("tempo", c.tempo_addr, handlers(TenantListener::kTempo));
+    auto tempo =
+        m.Listen("tempo", c.tempo_addr, handlers(TenantListener::kTempo), gateway(TenantListener::kTempo));
     if (!tempo.ok()) return fail(tempo.status());
   }
 

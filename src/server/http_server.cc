@@ -123,28 +123,78 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(64 * 1024);
     Lowest().expires_after(std::chrono::seconds(server_->options.idle_timeout_s));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    // Headers first, so that `admit` can refuse a request (no or a bad
+    // token) before its body is read: an unauthenticated client cannot make
+    // the server buffer up to max_body_bytes.
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
-  void OnRead(beast::error_code ec) {
+  // Ends the connection on a read error; true when it did.
+  bool HandleReadError(beast::error_code ec) {
+    if (!ec) return false;
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
         ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       Close();
-      return;
+      return true;
     }
     if (ec == http::error::body_limit) {
       server_->counters.rejected_too_large++;
       HttpResponse r = JsonError(413, "request body exceeds the limit of " +
                                           std::to_string(server_->options.max_body_bytes) + " bytes");
       Write(std::move(r), /*keep_alive=*/false, 11);
+      return true;
+    }
+    server_->counters.bad_requests++;
+    Write(JsonError(400, "malformed HTTP request: " + ec.message()), false, 11);
+    return true;
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (HandleReadError(ec)) return;
+    HttpRequest req = HeaderOnlyRequest();
+    if (server_->options.admit) {
+      if (auto refusal = server_->options.admit(req)) {
+        server_->counters.refused_before_body++;
+        Write(std::move(*refusal), /*keep_alive=*/false, parser_->get().version());
+        return;
+      }
+    }
+    if (parser_->is_done()) {
+      Dispatch(std::move(req));
       return;
     }
-    if (ec) {
-      server_->counters.bad_requests++;
-      Write(JsonError(400, "malformed HTTP request: " + ec.message()), false, 11);
+    // A client that sent `Expect: 100-continue` waits for this before the
+    // body (curl does for bodies over 1 MiB, and would otherwise wait 1 s).
+    auto& msg = parser_->get();
+    if (beast::iequals(msg[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, msg.version());
+      http::async_write(stream_, *cont,
+                        [self = this->shared_from_this(), cont, req = std::move(req)](beast::error_code ec,
+                                                                                      size_t) mutable {
+                          if (ec) {
+                            self->Close();
+                            return;
+                          }
+                          self->ReadBody(std::move(req));
+                        });
       return;
     }
+    ReadBody(std::move(req));
+  }
+
+  void ReadBody(HttpRequest req) {
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this(), req = std::move(req)](beast::error_code ec, size_t) mutable {
+          if (self->HandleReadError(ec)) return;
+          self->Dispatch(std::move(req));
+        });
+  }
+
+  // The request as far as its headers go (the body is added by Dispatch).
+  HttpRequest HeaderOnlyRequest() {
     auto& msg = parser_->get();
     HttpRequest req;
     req.received_ns = static_cast<uint64_t>(
@@ -160,6 +210,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req.headers.emplace_back(std::move(name), std::string(f.value()));
     }
+    return req;
+  }
+
+  void Dispatch(HttpRequest req) {
+    auto& msg = parser_->get();
     req.body = std::move(msg.body());
     bool keep_alive = msg.keep_alive();
     unsigned version = msg.version();

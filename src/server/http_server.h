@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,14 @@ struct HttpServerOptions {
   std::function<bool(const HttpRequest&)> is_light;
   int light_worker_threads = 2;
   uint32_t idle_timeout_s = 60;
+  // Called on an I/O thread as soon as a request's headers are read, before
+  // any of its body: the request has its method, path, query and headers,
+  // and an empty body. A response refuses the request there (e.g. 401 for a
+  // missing token): the body is never buffered or handed to a handler, and
+  // the connection is closed after the answer. Must be cheap and must not
+  // block. Unset: every request is read whole. Requests that pass are
+  // dispatched as usual; handlers must still check what they rely on.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> admit;
   // TLS (--tls-cert/--tls-key): PEM files of the certificate chain and its
   // private key; both empty serves plaintext. With a client CA file, clients
   // must present a certificate it signed (mutual TLS). A plaintext request
@@ -71,6 +80,7 @@ class HttpServer {
     std::atomic<uint64_t> rejected_busy{0};
     std::atomic<uint64_t> rejected_too_large{0};
     std::atomic<uint64_t> bad_requests{0};
+    std::atomic<uint64_t> refused_before_body{0};  // by `admit`
   };
   const Counters& counters() const;
 

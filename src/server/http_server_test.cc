@@ -96,6 +96,91 @@ TEST(HttpServerTest, BeyondMaxInflightRequestsAnswers503InsteadOfQueueing) {
   EXPECT_EQ(Call(server.port(), "GET", "/echo").first, 200) << "capacity returns once the slow request ends";
 }
 
+// Sends `head` (request line and headers, no body), then reads one
+// response with a deadline; `sent_body` is written after a 100 Continue.
+struct RawExchange {
+  std::string interim;  // a 1xx status line, if one came
+  int status = -1;
+  std::string body;
+};
+RawExchange SendHeadersOnly(uint16_t port, const std::string& head,
+                            const std::string& body_after_continue = "") {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  stream.expires_after(std::chrono::seconds(5));
+  asio::write(stream.socket(), asio::buffer(head));
+  RawExchange out;
+  beast::flat_buffer buf;
+  beast::error_code ec;
+  http::response_parser<http::string_body> p;
+  http::read_header(stream, buf, p, ec);
+  if (ec) return out;
+  if (p.get().result() == http::status::continue_) {
+    out.interim = "100";
+    asio::write(stream.socket(), asio::buffer(body_after_continue));
+    http::response_parser<http::string_body> final_p;
+    http::read(stream, buf, final_p, ec);
+    if (ec) return out;
+    out.status = static_cast<int>(final_p.get().result_int());
+    out.body = final_p.get().body();
+    return out;
+  }
+  http::read(stream, buf, p, ec);
+  if (ec) return out;
+  out.status = static_cast<int>(p.get().result_int());
+  out.body = p.get().body();
+  return out;
+}
+
+// An unauthenticated client announcing a large body is refused as soon as
+// its headers are in: the server answers without waiting for (or buffering)
+// the body, and the handler never sees the request.
+TEST(HttpServerTest, AdmitRefusesBeforeTheBodyIsRead) {
+  EchoHandler h;
+  HttpServerOptions o;
+  o.address = "127.0.0.1";
+  o.admit = [](const HttpRequest& r) -> std::optional<HttpResponse> {
+    if (r.Header("authorization") != nullptr) return std::nullopt;
+    EXPECT_TRUE(r.body.empty()) << "admit sees headers only";
+    return JsonError(401, "send a token");
+  };
+  HttpServer server(o, {&h});
+  ASSERT_TRUE(server.Start().ok());
+  // Ten megabytes announced, none sent: an answer can only come from the
+  // header check (the read would otherwise wait for the body until timeout).
+  auto r =
+      SendHeadersOnly(server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("send a token"), std::string::npos);
+  EXPECT_EQ(server.counters().refused_before_body.load(), 1u);
+  EXPECT_EQ(server.counters().requests.load(), 0u) << "no handler ran";
+
+  auto [status, body] = Call(server.port(), "POST", "/echo", "x");  // no token: refused as well
+  EXPECT_EQ(status, 401);
+  auto ok =
+      SendHeadersOnly(server.port(),
+                      "POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Length: 3\r\n"
+                      "Connection: close\r\n\r\nabc");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("body=abc"), std::string::npos) << "an admitted request is read whole";
+}
+
+// curl sends `Expect: 100-continue` for bodies over 1 MiB and waits for the
+// interim answer before sending the body.
+TEST(HttpServerTest, ExpectContinueIsAnsweredThenTheBodyRead) {
+  EchoHandler h;
+  HttpServer server(HttpServerOptions{.address = "127.0.0.1"}, {&h});
+  ASSERT_TRUE(server.Start().ok());
+  auto r = SendHeadersOnly(server.port(),
+                           "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                           "Connection: close\r\n\r\n",
+                           "hello");
+  EXPECT_EQ(r.interim, "100");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("body=hello"), std::string::npos);
+}
+
 // The query port's two lanes: while every heavy worker is busy with a slow
 // request, a light request is answered at once instead of waiting in line.
 TEST(HttpServerTest, LightRequestsDoNotWaitBehindHeavyOnes) {

@@ -217,6 +217,13 @@ AccessRole TenantGateway::RoleOf(const HttpRequest& req) {
   return req.method == "POST" && span_path ? AccessRole::kIngest : AccessRole::kQuery;
 }
 
+std::optional<HttpResponse> TenantGateway::Admit(const HttpRequest& req) const {
+  if (is_open_ && is_open_(req)) return std::nullopt;
+  auto tenant = ResolveTenant(policy_, req.Header("x-scope-orgid"), req.Header("authorization"), RoleOf(req));
+  if (!tenant.ok()) return AccessError(tenant.status());
+  return std::nullopt;
+}
+
 std::optional<HttpResponse> TenantGateway::Handle(const HttpRequest& req) {
   if (is_open_ && is_open_(req)) {
     for (HttpHandler* h : open_handlers_) {

@@ -108,6 +108,12 @@ class TenantGateway : public HttpHandler {
                 std::function<bool(const HttpRequest&)> is_open);
   std::optional<HttpResponse> Handle(const HttpRequest& req) override;
 
+  // The credential check of Handle without dispatching or opening a tenant:
+  // a refusal (400/401/403) for a request that Handle would refuse, nullopt
+  // otherwise. Needs the request's headers only, so the HTTP server calls it
+  // before reading a body (HttpServerOptions::admit). Thread-safe.
+  std::optional<HttpResponse> Admit(const HttpRequest& req) const;
+
   // The role a request needs: kIngest for span submissions, else kQuery.
   static AccessRole RoleOf(const HttpRequest& req);
 

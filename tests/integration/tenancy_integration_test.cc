@@ -210,6 +210,17 @@ TEST_F(TenancyTest, TokensAreRequiredAndBoundToTheirTenantAndRole) {
   EXPECT_EQ(get(As("", kAcmeToken)).status, 200) << "the token decides the tenant when the header is absent";
   EXPECT_EQ(HttpCall(proc_->zipkin_port, "GET", "/api/v2/services").status, 401);
 
+  // Credentials are checked before a body is read: a client announcing
+  // 10 MB without a valid token is answered at once, without sending it.
+  for (const char* auth : {"", "Authorization: Bearer not-a-token\r\n"}) {
+    auto refused =
+        SendHeadAndRead(proc_->otlp_http_port,
+                        std::string("POST /v1/traces HTTP/1.1\r\nHost: x\r\nX-Scope-OrgID: acme\r\n") + auth +
+                            "Content-Type: application/x-protobuf\r\nContent-Length: 10000000\r\n\r\n",
+                        /*timeout_s=*/5);
+    EXPECT_EQ(refused.status, 401) << "refused before the body: " << refused.body;
+  }
+
   // gRPC: UNAUTHENTICATED / PERMISSION_DENIED.
   auto channel =
       grpc::CreateChannel("127.0.0.1:" + std::to_string(proc_->otlp_grpc_port), grpc::InsecureChannelCredentials());

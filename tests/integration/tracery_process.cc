@@ -45,6 +45,27 @@ HttpResult HttpCall(uint16_t port, const std::string& method, const std::string&
   return out;
 }
 
+HttpResult SendHeadAndRead(uint16_t port, const std::string& head, int timeout_s) {
+  HttpResult out;
+  try {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    stream.expires_after(std::chrono::seconds(timeout_s));
+    asio::write(stream.socket(), asio::buffer(head));
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    http::read(stream, buf, parser);
+    out.status = static_cast<int>(parser.get().result_int());
+    out.body = parser.get().body();
+    for (const auto& f : parser.get())
+      out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  } catch (const std::exception&) {
+    out.status = -1;
+  }
+  return out;
+}
+
 uint64_t NowUnixNanos() {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -22,6 +22,11 @@ struct HttpResult {
 HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
                     const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// Writes `head` as it is (a request line and headers, perhaps announcing a
+// body that is never sent) and reads one response, giving up after
+// `timeout_s` (status -1).
+HttpResult SendHeadAndRead(uint16_t port, const std::string& head, int timeout_s);
+
 uint16_t FreePort();
 
 // Nanoseconds since the Unix epoch, for span timestamps in test payloads.
