@@ -486,7 +486,8 @@ class FindDifferentialTest : public StoreTest {
       const int parts = 1 + static_cast<int>(rng.Below(3));
       uint64_t root = 0;
       for (int p = 0; p < parts; ++p) {
-        BatchBuilder& b = phase[rng.Below(phase.size())];
+        const size_t bi = rng.Below(phase.size());
+        BatchBuilder& b = phase[bi];
         const int spans = 1 + static_cast<int>(rng.Below(4));
         for (int i = 0; i < spans; ++i) {
           const bool is_root = p == 0 && i == 0 && !rng.OneIn(6);
@@ -494,6 +495,9 @@ class FindDifferentialTest : public StoreTest {
           const uint64_t s = is_root ? start : start + rng.Below(reach_ms / 100 + 1) * 100 * kMs;
           model::Attributes attrs;
           if (rng.OneIn(3)) attrs.push_back({"k", AnyValue::String("v" + std::to_string(rng.Below(3)))});
+          // Jaeger-style error tags without status ERROR, in some batches
+          // only: sources with and without an "error" attribute key.
+          if (bi % 5 == 2 && rng.OneIn(4)) attrs.push_back({"error", AnyValue::String("true")});
           b.Span(t, id, is_root ? 0 : (root ? root : 999'999), services[rng.Below(4)], ops[rng.Below(3)], s,
                  rng.Below(6) * 10 * kMs, rng.OneIn(5), attrs);
           if (is_root) root = id;

@@ -12,12 +12,44 @@
 #include "storage/span_codec.h"
 
 namespace tracery::storage {
-bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits) {
+bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits,
+              bool error_attribute_possible) {
   if (!c.service.empty() && (t.resource_bits & service_bits) == 0) return false;
-  if (c.error_only && !t.has_error) return false;
+  // The span must have status ERROR (and the service, when given): for
+  // error_only, and for the tag error=true where no attribute can match it.
+  bool needs_error = c.error_only;
+  if (!error_attribute_possible) {
+    for (const auto& tag : c.tags) needs_error = needs_error || (tag.key == "error" && tag.value == "true");
+  }
+  if (needs_error && (t.error_resource_bits & (c.service.empty() ? ~0ull : service_bits)) == 0) return false;
   if (c.min_duration_ns != 0 && t.max_duration_ns < c.min_duration_ns) return false;
   return true;
 }
+
+namespace {
+
+bool IsErrorKey(const std::string& key) {
+  return key.size() == 5 && key == "error";
+}
+
+bool HasErrorKey(const model::Attributes& attrs) {
+  for (const auto& kv : attrs) {
+    if (IsErrorKey(kv.key)) return true;
+  }
+  return false;
+}
+
+// Whether a span's own or its events' attributes have the key "error"
+// (the attributes SpanMatches reads besides the resource's).
+bool HasErrorAttribute(const model::Span& s) {
+  if (HasErrorKey(s.attributes)) return true;
+  for (const auto& e : s.events) {
+    if (HasErrorKey(e.attributes)) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 void DecodeSpans(const MemTrace& t, std::vector<model::Span>* spans) {
   spans->resize(t.span_count);
@@ -39,6 +71,7 @@ uint32_t Memtable::InternResource(const model::Resource& r) {
   if (inserted) {
     resources_.push_back(r);
     bytes_ += scratch_.size() * 3;
+    if (HasErrorKey(r.attributes)) error_attribute_seen_.store(true, std::memory_order_release);
     std::string_view service = r.ServiceName();
     auto [sit, new_service] =
         service_numbers_.try_emplace(std::string(service), static_cast<uint32_t>(service_names_.size()));
@@ -198,7 +231,11 @@ void Memtable::AddImpl(const model::SpanBatch& batch, AppendSpan append_span) {
     last->min_start_ns = std::min(last->min_start_ns, s.start_time_unix_nano);
     last->max_duration_ns = std::max(last->max_duration_ns, s.DurationNanos());
     last->resource_bits |= 1ull << (rm[s.resource_index] % 64);
-    last->has_error = last->has_error || s.status_code == model::StatusCode::kError;
+    if (s.status_code == model::StatusCode::kError)
+      last->error_resource_bits |= 1ull << (rm[s.resource_index] % 64);
+    if (!error_attribute_seen_.load(std::memory_order_relaxed) && HasErrorAttribute(s)) {
+      error_attribute_seen_.store(true, std::memory_order_release);
+    }
     spans_++;
   }
 }
@@ -256,7 +293,7 @@ void CopyTrace(const MemTrace& src, MemTrace* dst) {
   dst->min_start_ns = src.min_start_ns;
   dst->max_duration_ns = src.max_duration_ns;
   dst->resource_bits = src.resource_bits;
-  dst->has_error = src.has_error;
+  dst->error_resource_bits = src.error_resource_bits;
 }
 
 int64_t NowNs() {

@@ -99,14 +99,19 @@ struct MemTrace {
   // Summaries that let a search skip decoding the trace (MayMatch).
   uint64_t max_duration_ns = 0;        // longest kept span
   uint64_t resource_bits = 0;          // bit (resource_index % 64) of every kept span
-  bool has_error = false;              // a kept span has status ERROR
+  uint64_t error_resource_bits = 0;    // the same, of the kept spans with status ERROR
+  bool has_error() const { return error_resource_bits != 0; }
 };
 
 // False when no span of `t` can satisfy `c`, judged from the summaries
 // alone; true means "decode and check". `service_bits`: the bits
 // (resource_index % 64) of the memtable's resources whose service is
-// c.service (ignored when c.service is empty).
-bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits);
+// c.service (all ones when c.service is empty). `error_attribute_possible`:
+// false when the memtable holds no attribute with the key "error"
+// (Memtable::MayHoldErrorAttribute), so that a tag condition `error=true`
+// can only be met by a span with status ERROR.
+bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits,
+              bool error_attribute_possible = true);
 
 // Decodes the spans of `t` into *spans (resized to t.span_count; the
 // elements' buffers are reused, so decoding many traces into one vector
@@ -201,6 +206,13 @@ class Memtable {
   size_t resource_count() const { return resources_.size(); }
   size_t scope_count() const { return scopes_.size(); }
 
+  // False while no kept span, span event or resource has an attribute with
+  // the key "error" (Jaeger-style `error=true` tags): searches for the tag
+  // `error=true` then need to look only at traces with an ERROR span of the
+  // service (MayMatch). Read it before a walk; spans added after that are
+  // not guaranteed to be covered.
+  bool MayHoldErrorAttribute() const { return error_attribute_seen_.load(std::memory_order_acquire); }
+
   // The traces in trace-id order. REQUIRES: the memtable is frozen (no
   // further Add), so the pointers' targets stay unchanged without a lock
   // (the pointers themselves stay valid for the memtable's lifetime).
@@ -237,6 +249,7 @@ class Memtable {
   mutable WriterPriorityMutex mu_;
   // Adds waiting for mu_: a walk gives the shared lock up when non-zero.
   mutable std::atomic<uint32_t> writers_waiting_{0};
+  std::atomic<bool> error_attribute_seen_{false};  // written under mu_ (exclusive)
   std::deque<Entry> traces_;  // by position; a deque keeps references stable as it grows
   std::unordered_map<model::TraceId, uint32_t, model::TraceIdHash> positions_;
   // Readable without mu_ (callbacks may run without it).

@@ -146,7 +146,7 @@ TEST(Memtable, SummariesRuleOutOnlyTracesThatCannotMatch) {
     any_error = any_error || s.status_code == model::StatusCode::kError;
     longest = std::max(longest, s.DurationNanos());
   }
-  EXPECT_EQ(t->has_error, any_error);
+  EXPECT_EQ(t->has_error(), any_error);
   EXPECT_EQ(t->max_duration_ns, longest);
 
   SpanCondition c;
@@ -415,6 +415,69 @@ TEST(Memtable, DependenciesCountCrossServiceCallsAndFollowLaterAdds) {
   ASSERT_EQ(links.size(), 1u);
   EXPECT_EQ(links[0].call_count, 2u);
   EXPECT_EQ(links[0].error_count, 1u);
+}
+
+}  // namespace
+}  // namespace tracery::storage
+
+namespace tracery::storage {
+namespace {
+
+// A trace whose only ERROR span belongs to "payment": a search for errors
+// of "checkout" can skip it without decoding, unless an "error" attribute
+// (Jaeger-style error=true tag) could be what matches.
+TEST(Memtable, ErrorSummariesAreKeptPerServiceAndRespectErrorAttributes) {
+  using model::AnyValue;
+  model::SpanBatch b;
+  for (const char* service : {"checkout", "payment"}) {
+    model::Resource r;
+    r.attributes = {{"service.name", AnyValue::String(service)}};
+    b.resources.push_back(r);
+  }
+  b.scopes.push_back(model::Scope{"test", "1", {}, 0, ""});
+  for (uint32_t i = 0; i < 2; ++i) {
+    model::Span s;
+    s.trace_id = model::TraceId::FromHighLow(0, 1);
+    s.span_id.value = i + 1;
+    s.parent_span_id.value = i;
+    s.name = "op";
+    s.start_time_unix_nano = 1000 + i;
+    s.end_time_unix_nano = 2000;
+    s.resource_index = i;
+    s.status_code = i == 1 ? model::StatusCode::kError : model::StatusCode::kOk;
+    b.spans.push_back(s);
+  }
+  Memtable mem(1000, 0);
+  mem.Add(b);
+  EXPECT_FALSE(mem.MayHoldErrorAttribute());
+  const MemTrace* t = mem.SortedTraces()[0].second;
+  const uint64_t checkout = 1ull << 0, payment = 1ull << 1;
+
+  SpanCondition error_tag{.service = "checkout", .tags = {{"error", "true"}}};
+  EXPECT_FALSE(MayMatch(*t, error_tag, checkout, mem.MayHoldErrorAttribute()));
+  EXPECT_TRUE(MayMatch(*t, error_tag, checkout, /*error_attribute_possible=*/true));
+  error_tag.service = "payment";
+  EXPECT_TRUE(MayMatch(*t, error_tag, payment, mem.MayHoldErrorAttribute()));
+  error_tag.service.clear();
+  EXPECT_TRUE(MayMatch(*t, error_tag, ~0ull, mem.MayHoldErrorAttribute()));
+  SpanCondition error_only{.service = "checkout", .error_only = true};
+  EXPECT_FALSE(MayMatch(*t, error_only, checkout));
+  error_only.service = "payment";
+  EXPECT_TRUE(MayMatch(*t, error_only, payment));
+  SpanCondition other_tag{.service = "checkout", .tags = {{"http.method", "GET"}}};
+  EXPECT_TRUE(MayMatch(*t, other_tag, checkout, false)) << "only error=true is judged from the summaries";
+
+  // One span anywhere in the memtable with an "error" attribute (here in
+  // an event) and the tag may be met without status ERROR.
+  model::SpanBatch tagged = b;
+  tagged.spans.resize(1);
+  tagged.spans[0].trace_id = model::TraceId::FromHighLow(0, 2);
+  tagged.spans[0].events.push_back(model::Event{});
+  tagged.spans[0].events[0].attributes = {{"error", AnyValue::String("true")}};
+  mem.Add(tagged);
+  EXPECT_TRUE(mem.MayHoldErrorAttribute());
+  error_tag.service = "checkout";
+  EXPECT_TRUE(MayMatch(*t, error_tag, checkout, mem.MayHoldErrorAttribute()));
 }
 
 }  // namespace

@@ -74,6 +74,9 @@ struct SegCtx {
   bool in_range = false;   // its starts overlap the query range: its parts can make candidates
   bool in_window = false;  // within max_trace_duration of the range: its parts are merged
   bool postings = false;
+  // No tag key of the query is in the segment's dictionary, so no span or
+  // event attribute can match a tag: verification decodes no attributes.
+  bool attribute_free = false;
   bool unnarrowed = false;  // some condition's postings cannot narrow: every part may match
   std::vector<std::optional<std::vector<uint32_t>>> cond_cands;
   // The same as bitsets over the ordinals (empty: the condition's postings
@@ -265,7 +268,27 @@ class Searcher {
   model::SpanBatch batch_;          // GetTrace scratch
 };
 
+// True when no string of `keys` is in `dict`. A linear pass: a
+// dictionary holds the distinct strings of one segment (tens of thousands
+// at most), and comparing lengths first makes most comparisons one load.
+bool NoneInDictionary(const std::vector<std::string>& dict, const std::vector<std::string_view>& keys) {
+  for (const auto& str : dict) {
+    for (std::string_view k : keys) {
+      if (str.size() == k.size() && str == k) return false;
+    }
+  }
+  return true;
+}
+
 Status Searcher::Init() {
+  // Attribute keys the conditions' tags name; a segment whose dictionary has
+  // none of them is verified without decoding attributes (SpanMatches then
+  // still sees status, kind and the resource's attributes, which are all a
+  // tag can match there).
+  std::vector<std::string_view> tag_keys;
+  for (const auto& c : q_.span_conditions) {
+    for (const auto& t : c.tags) tag_keys.push_back(t.key);
+  }
   for (const auto& r : src_.segments) {
     SegCtx s;
     s.reader = r.get();
@@ -278,6 +301,7 @@ Status Searcher::Init() {
       auto dict = r->Dictionary();
       if (!dict.ok()) return dict.status();
       s.dict = std::move(*dict);
+      s.attribute_free = tagless_ || NoneInDictionary(*s.dict, tag_keys);
     }
     segs_.push_back(std::move(s));
   }
@@ -290,6 +314,7 @@ Status Searcher::Init() {
     for (size_t c = 0; c < nconds_; ++c) {
       if (q_.span_conditions[c].service.empty()) service_bits[c] = ~0ull;
     }
+    const bool error_attribute_possible = m->MayHoldErrorAttribute();
     m->ForEachTrace([&](const model::TraceId& id, const MemTrace& t) {
       if (t.span_count == 0 || !InRange(t.min_start_ns)) return true;
       if (nconds_ != 0) {
@@ -302,7 +327,7 @@ Status Searcher::Init() {
         }
         bool any = false;
         for (size_t c = 0; c < nconds_ && !any; ++c)
-          any = MayMatch(t, q_.span_conditions[c], service_bits[c]);
+          any = MayMatch(t, q_.span_conditions[c], service_bits[c], error_attribute_possible);
         if (!any) return true;
       }
       mem_parts_.push_back(MemPart{t.min_start_ns, id});
@@ -650,8 +675,10 @@ Status Searcher::Verify(const std::vector<uint32_t>& batch) {
       }
       return !Expired();
     };
-    // Conditions without tags read no attributes: decode a third of the columns.
-    Status st = tagless_ ? r.ForEachTraceTimesAndNames(want, check) : r.ForEachTrace(want, check);
+    // Conditions that read no attributes here (no tags, or no tag key in
+    // this segment) need a third of the columns.
+    Status st =
+        segs_[seg].attribute_free ? r.ForEachTraceTimesAndNames(want, check) : r.ForEachTrace(want, check);
     if (!st.ok()) return st;
     if (Expired()) return Timeout();
   }
