@@ -34,6 +34,9 @@ void AddServerFlags(CLI::App* app, ServerConfig* c) {
   app->add_option("--http-workers", c->http_workers, "Threads answering HTTP requests");
   app->add_option("--query-concurrency", c->query_concurrency,
                   "Searches and other heavy queries computed at once (0: one per core, at least 2)");
+  app->add_option("--query-nice", c->query_nice,
+                  "Nice value added to the threads computing heavy queries (0-19; higher leaves more CPU to ingest)")
+      ->check(CLI::Range(0, 19));
   app->add_option("--query-cache-staleness", c->query_cache_staleness,
                   "How much older than a request a shared answer may be (e.g. 5s; default 0s: never older)");
   app->add_option("--query-cache-bytes", c->query_cache_bytes,
@@ -99,6 +102,7 @@ std::string DescribeConfig(const ServerConfig& c) {
   line("max-spans-per-trace", std::to_string(c.max_spans_per_trace));
   line("http-workers", std::to_string(c.http_workers));
   line("query-concurrency", c.query_concurrency > 0 ? std::to_string(c.query_concurrency) : "(one per core)");
+  line("query-nice", std::to_string(c.query_nice));
   line("query-cache", c.query_cache_bytes == 0 ? "off" : "staleness " + c.query_cache_staleness + ", " +
                                                         std::to_string(c.query_cache_bytes) + " bytes");
   line("storage", c.storage + (c.storage == "clickhouse" ? " (" + c.clickhouse_url + ")" : ""));

@@ -47,6 +47,10 @@ struct ServerConfig {
   // --query-concurrency: searches and other heavy queries computed at once
   // on the query port (0: one per core, at least 2); more wait in line.
   int query_concurrency = 0;
+  // Added to the nice value of the threads computing heavy queries, so that
+  // a storm of searches takes the CPU that ingest leaves rather than
+  // ingest's: 0 shares equally; higher favours ingest more. Linux only.
+  int query_nice = 2;
   // Identical query GETs share one computation (QueryResponseCache). Its
   // answer is at most --query-cache-staleness older than a request that
   // takes it (Go duration; "0s": never older than the request);

@@ -53,6 +53,13 @@ def accepted_spans(server):
     return float(m.group(1)) if m else 0.0
 
 
+def cache_answers(server):
+    """tracery_query_cache_requests_total by result (hit, shared, miss)."""
+    _, body = server.get("admin", "/metrics")
+    return {m.group(1).decode(): float(m.group(2))
+            for m in re.finditer(rb'^tracery_query_cache_requests_total\{result="(\w+)"\} ([0-9.e+]+)$', body, re.M)}
+
+
 def percentile(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else 0.0
@@ -167,9 +174,9 @@ def main():
                 if t1 - t0 > 60:
                     fail(f"ingest did not reach the offered {offered} spans/s before the storm")
                 a0, t0 = a1, t1
-            a0, t0 = accepted_spans(server), time.time()
+            a0, t0, c0 = accepted_spans(server), time.time(), cache_answers(server)
             results, wall = storm(server, paths)
-            a1, t1 = accepted_spans(server), time.time()
+            a1, t1, c1 = accepted_spans(server), time.time(), cache_answers(server)
             ingest.send_signal(signal.SIGKILL)
             ingest.wait()
             ingest = None
@@ -182,7 +189,9 @@ def main():
                        "p50_s": round(percentile(lat, 0.50), 3), "p95_s": round(percentile(lat, 0.95), 3),
                        "p99_s": round(percentile(lat, 0.99), 3), "max_s": round(max(lat, default=0), 3),
                        "p95_s_by_kind": by_kind, "capacity_spans_per_s": round(capacity_rate),
-                       "offered_spans_per_s": offered, "ingest_acked_spans_per_s_during_storm": round(ingest_rate)}
+                       "offered_spans_per_s": offered, "ingest_acked_spans_per_s_during_storm": round(ingest_rate),
+                       "distinct_searches": len({p for k, p in paths if k == "search"}),
+                       "cache_answers": {k: round(c1.get(k, 0) - c0.get(k, 0)) for k in c1}}
             print(json.dumps(figures), flush=True)
             if errors:
                 kinds = {}
