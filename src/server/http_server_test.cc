@@ -96,8 +96,9 @@ TEST(HttpServerTest, BeyondMaxInflightRequestsAnswers503InsteadOfQueueing) {
   EXPECT_EQ(Call(server.port(), "GET", "/echo").first, 200) << "capacity returns once the slow request ends";
 }
 
-// Sends `head` (request line and headers, no body), then reads one
-// response with a deadline; `sent_body` is written after a 100 Continue.
+// Sends `head` (request line and headers, and any body bytes), then reads
+// one response with a 5 s deadline; after a 100 Continue it sends
+// `body_after_continue` and reads the final response.
 struct RawExchange {
   std::string interim;  // a 1xx status line, if one came
   int status = -1;

@@ -28,13 +28,9 @@ bool MayMatch(const MemTrace& t, const SpanCondition& c, uint64_t service_bits,
 
 namespace {
 
-bool IsErrorKey(const std::string& key) {
-  return key.size() == 5 && key == "error";
-}
-
 bool HasErrorKey(const model::Attributes& attrs) {
   for (const auto& kv : attrs) {
-    if (IsErrorKey(kv.key)) return true;
+    if (std::string_view(kv.key) == "error") return true;
   }
   return false;
 }

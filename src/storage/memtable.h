@@ -106,7 +106,7 @@ struct MemTrace {
 // False when no span of `t` can satisfy `c`, judged from the summaries
 // alone; true means "decode and check". `service_bits`: the bits
 // (resource_index % 64) of the memtable's resources whose service is
-// c.service (all ones when c.service is empty). `error_attribute_possible`:
+// c.service (ignored when c.service is empty). `error_attribute_possible`:
 // false when the memtable holds no attribute with the key "error"
 // (Memtable::MayHoldErrorAttribute), so that a tag condition `error=true`
 // can only be met by a span with status ERROR.
